@@ -1,0 +1,5 @@
+"""``python -m actkit``."""
+
+from actkit.cli import main
+
+main()

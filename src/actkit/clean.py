@@ -1,0 +1,30 @@
+"""Sanitising user-supplied text before it reaches a document or a mail header."""
+
+from __future__ import annotations
+
+import re
+
+# C0 and C1 control characters, DEL, and Unicode line/paragraph separators: any of these in
+# a one-line value could start a new mail header or break a document's layout.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_EXCEPT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def one_line(value: str) -> str:
+    """Strip control characters (newlines included) and collapse runs of spaces."""
+    return _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
+
+
+def multi_line(value: str) -> str:
+    """Keep paragraphs: normalise line endings, drop other control characters."""
+    text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = _CONTROL_EXCEPT_NEWLINE.sub("", text)
+    lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def address_lines(value: str) -> tuple[str, ...]:
+    """Split an address given as "LINE1, LINE2, TOWN" (or one line per row) into lines."""
+    parts = re.split(r"[,\n]", value.replace("\r", "\n"))
+    return tuple(line for line in (one_line(part) for part in parts) if line)

@@ -1,0 +1,89 @@
+"""Errors that end a command with a message for people and a documented exit code.
+
+Library code raises these; the CLI prints ``Error: <message>`` on one line of stderr and
+exits with ``exit_code``. Anything that is not an ``ActkitError`` is a bug.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes, documented in the README and in ``actkit --help``."""
+
+    OK = 0
+    NO_ANSWER = 1
+    """Valid input but no answer (unknown postcode, no MP, a batch with failed rows)."""
+    INVALID_INPUT = 2
+    """Invalid input or usage (malformed postcode, broken template, existing file)."""
+    UNAVAILABLE = 3
+    """The services could not be reached and no offline answer exists."""
+    INTERRUPTED = 130
+    """Interrupted by Ctrl-C or SIGTERM."""
+
+
+class ActkitError(Exception):
+    """Base class: an expected failure with a message written for the user."""
+
+    exit_code: ExitCode = ExitCode.NO_ANSWER
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInput(ActkitError):
+    """The user's input (a flag, a file, a template) cannot be used as given."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
+class InvalidPostcode(InvalidInput):
+    """Not shaped like a UK postcode."""
+
+
+class OutputExists(InvalidInput):
+    """Refusing to overwrite an existing file without --force."""
+
+
+class TemplateProblem(InvalidInput):
+    """A letter template cannot be found, parsed or rendered."""
+
+
+class FactsProblem(InvalidInput):
+    """A facts file is broken, or a template uses a fact it may not."""
+
+
+class NoAnswer(ActkitError):
+    """Valid input, but there is no answer to give."""
+
+    exit_code = ExitCode.NO_ANSWER
+
+
+class PostcodeNotFound(NoAnswer):
+    """A well-formed postcode that does not exist."""
+
+
+class NoRepresentative(NoAnswer):
+    """A real postcode with no MP to write to (Crown Dependencies, vacant seats)."""
+
+
+class ServiceUnavailable(ActkitError):
+    """A web service could not be reached or gave an unusable answer."""
+
+    exit_code = ExitCode.UNAVAILABLE
+
+    def __init__(self, service: str, problem: str) -> None:
+        super().__init__(f"{service} is unavailable: {problem}")
+        self.service = service
+        self.problem = problem
+
+
+class OfflineUnavailable(ActkitError):
+    """Offline data has no answer and the services were not (or could not be) asked."""
+
+    exit_code = ExitCode.UNAVAILABLE

@@ -1,0 +1,41 @@
+"""Where actkit keeps its cache and config.
+
+``ACTKIT_HOME`` wins; otherwise the platform's user directories (platformdirs).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "actkit"
+HOME_ENV = "ACTKIT_HOME"
+
+
+def _home_override() -> Path | None:
+    value = os.environ.get(HOME_ENV, "").strip()
+    return Path(value).expanduser() if value else None
+
+
+def cache_dir() -> Path:
+    """Directory for the HTTP cache (created on demand by the caller)."""
+    home = _home_override()
+    if home is not None:
+        return home / "cache"
+    import platformdirs  # deferred: only commands that cache need it
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """Directory holding ``config.toml``."""
+    home = _home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"

@@ -1,0 +1,30 @@
+"""Test isolation: no test touches the internet or the user's real cache and config.
+
+Every test gets its own ``ACTKIT_HOME`` and service URLs that point at a closed local port,
+so a test that forgets to start a fake server fails fast instead of calling the real APIs.
+Tests that need the services start ``pytest-httpserver`` and point the
+``ACTKIT_POSTCODES_API`` / ``ACTKIT_MEMBERS_API`` variables at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connection refused
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    home = tmp_path / "actkit-home"
+    monkeypatch.setenv("ACTKIT_HOME", str(home))
+    monkeypatch.setenv("ACTKIT_POSTCODES_API", CLOSED_PORT_URL)
+    monkeypatch.setenv("ACTKIT_MEMBERS_API", CLOSED_PORT_URL)
+    monkeypatch.delenv("ACTKIT_CAMPAIGN", raising=False)
+    # Rich and Typer must not add colour codes to output that tests compare.
+    monkeypatch.setenv("TERM", "dumb")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    yield home
