@@ -1,9 +1,135 @@
-"""CLI commands (placeholder: filled in by its issue)."""
+"""``actkit lookup``, ``actkit cache`` and ``actkit data``: who is my MP, and the data behind it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from actkit.cli._common import info, print_json, reports_errors, warn_all
+
+if TYPE_CHECKING:
+    from actkit.models import Lookup
+
+cache_app = typer.Typer(
+    help="Inspect or clear the cache of web service answers.", no_args_is_help=True
+)
+data_app = typer.Typer(
+    help="The embedded offline data: what it is, its date and licences.", no_args_is_help=True
+)
+
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="Use only the embedded offline data; send nothing.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.command("lookup")(lookup)
+    app.add_typer(cache_app, name="cache")
+    app.add_typer(data_app, name="data")
+
+
+@reports_errors
+def lookup(
+    postcode: Annotated[
+        list[str],
+        typer.Argument(metavar="POSTCODE", help="A UK postcode, any casing or spacing."),
+    ],
+    as_json: JsonOption = False,
+    offline: OfflineOption = False,
+) -> None:
+    """Find the MP for a postcode: name, party, constituency, email, phone and address.
+
+    Asks postcodes.io and the UK Parliament Members API (only the postcode leaves your
+    machine); if they cannot be reached, answers from the embedded offline data and says so.
+    """
+    from actkit.representatives import find_mp
+
+    result = find_mp(" ".join(postcode), offline=offline)
+    warn_all(result.warnings)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        typer.echo(describe(result))
+
+
+def describe(result: Lookup) -> str:
+    mp = result.mp
+    rows = [
+        ("Party", mp.party),
+        ("Constituency", f"{result.constituency.name} ({result.constituency.gss_code})"),
+        ("Postcode", f"{result.postcode}, {result.country}"),
+        ("Email", mp.email or "none listed: write by post"),
+        ("Phone", mp.phone or "not listed"),
+        ("Post", ", ".join(mp.postal_address)),
+    ]
+    office = mp.constituency_office
+    if office:
+        details = [", ".join(office.address), office.email or "", office.phone or ""]
+        rows.append(("Constituency office", "; ".join(d for d in details if d)))
+    width = max(len(label) for label, _ in rows) + 2
+    lines = [mp.full_title, *(f"  {label + ':':<{width}}{value}" for label, value in rows)]
+    lines.append("")
+    lines.append(_source_line(result))
+    return "\n".join(lines)
+
+
+def _source_line(result: Lookup) -> str:
+    if result.source == "live":
+        return (
+            "Source: live, from postcodes.io and the UK Parliament Members API "
+            "(Open Parliament Licence v3.0)."
+        )
+    as_of = f"{result.data_as_of:%d %B %Y}" if result.data_as_of else "an unknown date"
+    return f"Source: offline data of {as_of}; `actkit data info` lists its sources and licences."
+
+
+@cache_app.command("info")
+@reports_errors
+def cache_info(as_json: JsonOption = False) -> None:
+    """Where the cache is, how big, and how many answers it holds per service."""
+    from actkit.http import cache_info as read_cache_info
+
+    details = read_cache_info()
+    if as_json:
+        print_json(details)
+        return
+    typer.echo(f"Cache: {details['path']}")
+    if not details["exists"]:
+        typer.echo("Empty: nothing has been cached yet.")
+        return
+    typer.echo(f"Size: {details['size_bytes'] / 1024:.0f} KiB, {details['responses']} responses")
+    for host, count in details["by_host"].items():
+        typer.echo(f"  {host}: {count}")
+    typer.echo("Postcode answers are kept 30 days, MP details 1 day.")
+
+
+@cache_app.command("clear")
+@reports_errors
+def cache_clear() -> None:
+    """Delete every cached answer; the next lookups ask the services again."""
+    from actkit.http import clear_cache
+
+    removed = clear_cache()
+    info(f"Cleared the cache ({removed} responses).")
+
+
+@data_app.command("info")
+@reports_errors
+def data_info(as_json: JsonOption = False) -> None:
+    """What the embedded offline data is, its date, sources and licences."""
+    from actkit import offline
+
+    sets = offline.datasets()
+    if as_json:
+        print_json({"datasets": sets, "attribution": offline.attribution()})
+        return
+    for key, entry in sets.items():
+        typer.echo(f"{key}: {entry['description']}")
+        typer.echo(f"  file:    {entry['file']}")
+        typer.echo(f"  as of:   {entry['as_of']}")
+        typer.echo(f"  source:  {entry['source']}")
+        typer.echo(f"  licence: {entry['licence']}")
+    typer.echo("")
+    typer.echo(offline.attribution().rstrip())

@@ -1,0 +1,151 @@
+"""UK postcodes: normalising and validating them (pure), and asking postcodes.io about them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from actkit.errors import InvalidPostcode, PostcodeNotFound, ServiceUnavailable
+from actkit.models import Constituency, Place
+
+if TYPE_CHECKING:
+    from actkit.http import HttpClient
+
+SERVICE = "postcodes.io"
+POSTCODE_CACHE_LIFETIME = timedelta(days=30)
+BULK_LIMIT = 100
+"""postcodes.io refuses more than 100 postcodes in one bulk request."""
+
+# Outward code: one or two letters, a digit, then an optional letter or digit; inward code:
+# a digit and two letters. The same shape postcodes.io accepts.
+_SHAPE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+_WHITESPACE = re.compile(r"\s+")
+
+POSTCODE_HELP = "a UK postcode looks like SW1A 1AA, M1 1AE or NR2 1AB"
+
+CROWN_DEPENDENCIES = {"JE": "Channel Islands", "GY": "Channel Islands", "IM": "Isle of Man"}
+NO_WESTMINSTER_MP = frozenset({"Channel Islands", "Isle of Man"})
+_MONTHS = tuple(date(2000, month, 1).strftime("%B") for month in range(1, 13))
+
+
+def normalise_postcode(text: str) -> str:
+    """Return the canonical form ("NR2 1AB") of any casing and spacing, or raise InvalidPostcode."""
+    compact = _WHITESPACE.sub("", text).upper()
+    if not _SHAPE.fullmatch(compact):
+        shown = _WHITESPACE.sub(" ", text).strip()[:40]
+        raise InvalidPostcode(f"{shown!r} is not a valid UK postcode: {POSTCODE_HELP}")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def area(postcode: str) -> str:
+    """The letters at the start of a normalised postcode ("SW" for "SW1A 1AA")."""
+    return re.match(r"[A-Z]+", postcode).group()  # type: ignore[union-attr]  # shape checked
+
+
+def crown_dependency(postcode: str) -> str | None:
+    """ "Channel Islands" or "Isle of Man" for their postcodes, else None."""
+    return CROWN_DEPENDENCIES.get(area(postcode))
+
+
+def is_northern_ireland(postcode: str) -> bool:
+    return area(postcode) == "BT"
+
+
+class PostcodesIO:
+    """The postcodes.io API: postcode → country and Westminster constituency."""
+
+    def __init__(self, http: HttpClient, base_url: str) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+
+    def place(self, postcode: str) -> Place:
+        """Look up one normalised postcode. Raises PostcodeNotFound or ServiceUnavailable."""
+        compact = postcode.replace(" ", "")
+        response = self._http.get_json(
+            SERVICE, f"{self._base_url}/postcodes/{compact}", expire_after=POSTCODE_CACHE_LIFETIME
+        )
+        if response.status == 404:
+            raise _not_found(postcode, response.body)
+        if response.status != 200:
+            raise ServiceUnavailable(SERVICE, f"unexpected HTTP status {response.status}")
+        return parse_place(_field(response.body, "result"))
+
+    def places(self, postcodes: Iterable[str]) -> dict[str, Place | None]:
+        """Bulk lookup of normalised postcodes, 100 per request; None where not found."""
+        wanted = list(dict.fromkeys(postcodes))
+        found: dict[str, Place | None] = {}
+        for start in range(0, len(wanted), BULK_LIMIT):
+            found.update(self._bulk_chunk(wanted[start : start + BULK_LIMIT]))
+        return found
+
+    def is_cached(self, postcode: str) -> bool:
+        compact = postcode.replace(" ", "")
+        return self._http.is_cached(f"{self._base_url}/postcodes/{compact}")
+
+    def _bulk_chunk(self, chunk: list[str]) -> dict[str, Place | None]:
+        response = self._http.post_json(
+            SERVICE,
+            f"{self._base_url}/postcodes",
+            {"postcodes": chunk},
+            expire_after=POSTCODE_CACHE_LIFETIME,
+        )
+        if response.status != 200:
+            raise ServiceUnavailable(SERVICE, f"unexpected HTTP status {response.status}")
+        results = _field(response.body, "result")
+        if not isinstance(results, list):
+            raise ServiceUnavailable(SERVICE, "unexpected response shape (result is not a list)")
+        answers: dict[str, Place | None] = dict.fromkeys(chunk)
+        for item in results:
+            # Index by the echoed query: postcodes.io drops entries it cannot read.
+            query = _field(item, "query")
+            if query in answers and item.get("result") is not None:
+                answers[query] = parse_place(item["result"])
+        return answers
+
+
+def parse_place(result: Any) -> Place:
+    """Read a postcodes.io postcode object; unknown keys are ignored."""
+    if not isinstance(result, Mapping):
+        raise ServiceUnavailable(SERVICE, "unexpected response shape (result is not an object)")
+    postcode, country = result.get("postcode"), result.get("country")
+    if not isinstance(postcode, str) or not isinstance(country, str):
+        raise ServiceUnavailable(SERVICE, "unexpected response shape (no postcode or country)")
+    name = result.get("parliamentary_constituency")
+    codes = result.get("codes") if isinstance(result.get("codes"), Mapping) else {}
+    gss = codes.get("parliamentary_constituency") if codes else None
+    constituency = None
+    if isinstance(name, str) and isinstance(gss, str) and not gss.endswith("99999999"):
+        constituency = Constituency(name=name, gss_code=gss)
+    return Place(postcode=postcode, country=country, constituency=constituency, source="live")
+
+
+def _field(body: Any, key: str) -> Any:
+    if not isinstance(body, Mapping) or key not in body:
+        raise ServiceUnavailable(SERVICE, f"unexpected response shape (no {key!r})")
+    return body[key]
+
+
+def _not_found(postcode: str, body: Any) -> Exception:
+    error = body.get("error") if isinstance(body, Mapping) else None
+    terminated = body.get("terminated") if isinstance(body, Mapping) else None
+    if isinstance(terminated, Mapping):
+        return PostcodeNotFound(
+            f"{postcode} is no longer in use: it was terminated {_when(terminated)}. "
+            "Use the current postcode of the address (check a recent letter or bill)"
+        )
+    if error == "Invalid postcode":
+        return InvalidPostcode(
+            f"postcodes.io says {postcode} is not a valid postcode: {POSTCODE_HELP}"
+        )
+    return PostcodeNotFound(
+        f"{postcode} is not a postcode in use: check it for typos (O for 0, I for 1)"
+    )
+
+
+def _when(terminated: Mapping[str, Any]) -> str:
+    year, month = terminated.get("year_terminated"), terminated.get("month_terminated")
+    if isinstance(year, int) and isinstance(month, int) and 1 <= month <= 12:
+        return f"in {_MONTHS[month - 1]} {year}"
+    return f"in {year}" if isinstance(year, int) else "some time ago"

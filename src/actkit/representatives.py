@@ -1,0 +1,375 @@
+"""Who represents a postcode: postcodes.io for the constituency, the UK Parliament Members API
+for its current MP and their contact details, and the embedded snapshot when either service
+cannot be reached.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from actkit import offline as snapshot
+from actkit.errors import NoRepresentative, OfflineUnavailable, ServiceUnavailable
+from actkit.http import HttpClient, members_api, postcodes_api
+from actkit.models import (
+    HOUSE_OF_COMMONS_ADDRESS,
+    MP,
+    OFFLINE_POSTCODE_LIMITS,
+    Constituency,
+    Lookup,
+    Office,
+    Place,
+    Source,
+)
+from actkit.postcodes import (
+    NO_WESTMINSTER_MP,
+    PostcodesIO,
+    crown_dependency,
+    is_northern_ireland,
+    normalise_postcode,
+)
+
+SERVICE = "the UK Parliament Members API"
+MEMBER_CACHE_LIFETIME = timedelta(days=1)
+PAGE_SIZE = 20
+"""The Members API's documented maximum for ``take``."""
+PARLIAMENTARY_OFFICE, CONSTITUENCY_OFFICE = 1, 4
+
+
+def name_key(name: str) -> str:
+    """Compare constituency names across sources: "Glyndŵr" = "Glyndwr", "The" = "the"."""
+    decomposed = unicodedata.normalize("NFKD", name.replace("&", " and "))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(plain.casefold().replace(",", " ").split())
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    email: str | None
+    phone: str | None
+    postal_address: tuple[str, ...]
+    constituency_office: Office | None
+
+
+class MembersAPI:
+    """The Members API: constituency → current MP, and an MP's contact details."""
+
+    def __init__(self, http: HttpClient, base_url: str) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+
+    def current_mp(self, constituency: Constituency) -> MP:
+        """The sitting MP without contact details. Raises NoRepresentative for a vacant seat."""
+        names = {name_key(constituency.name)}
+        canonical = snapshot.constituency(constituency.gss_code)
+        if canonical:
+            names.add(name_key(canonical.name))
+        search_name = canonical.name if canonical else constituency.name
+        body = self._get(
+            "/api/Location/Constituency/Search", searchText=search_name, skip=0, take=PAGE_SIZE
+        )
+        for item in _items(body):
+            value = item.get("value") if isinstance(item, Mapping) else None
+            if isinstance(value, Mapping) and _is_current_constituency(value, names):
+                return _representative(value, constituency)
+        raise ServiceUnavailable(SERVICE, f"it does not list the constituency {search_name}")
+
+    def contact(self, member_id: int) -> Contact:
+        return parse_contact(self._get(f"/api/Members/{member_id}/Contact"))
+
+    def current_commons_members(self) -> Iterator[tuple[str, MP]]:
+        """Every sitting MP as (constituency name, MP), page by page (33 pages for 650)."""
+        skip, total = 0, None
+        while total is None or skip < total:
+            body = self._get(
+                "/api/Members/Search", House=1, IsCurrentMember="true", skip=skip, take=PAGE_SIZE
+            )
+            total = body.get("totalResults") if isinstance(body, Mapping) else None
+            if not isinstance(total, int):
+                raise ServiceUnavailable(SERVICE, "unexpected response shape (no totalResults)")
+            items = _items(body)
+            if not items:
+                break
+            for item in items:
+                value = item.get("value") if isinstance(item, Mapping) else None
+                seat = _seat_of(value)
+                if seat is not None and isinstance(value, Mapping):
+                    yield seat, parse_member(value)
+            skip += PAGE_SIZE
+
+    def _get(self, path: str, **params: Any) -> Any:
+        response = self._http.get_json(
+            SERVICE,
+            f"{self._base_url}{path}",
+            params=params or None,
+            expire_after=MEMBER_CACHE_LIFETIME,
+        )
+        if response.status != 200:
+            raise ServiceUnavailable(SERVICE, f"unexpected HTTP status {response.status}")
+        return response.body
+
+
+def _items(body: Any) -> list[Any]:
+    items = body.get("items") if isinstance(body, Mapping) else None
+    if not isinstance(items, list):
+        raise ServiceUnavailable(SERVICE, "unexpected response shape (no items list)")
+    return items
+
+
+def _is_current_constituency(value: Mapping[str, Any], names: set[str]) -> bool:
+    name = value.get("name")
+    return isinstance(name, str) and name_key(name) in names and value.get("endDate") is None
+
+
+def _representative(value: Mapping[str, Any], constituency: Constituency) -> MP:
+    representation = value.get("currentRepresentation")
+    member = representation.get("member") if isinstance(representation, Mapping) else None
+    member_value = member.get("value") if isinstance(member, Mapping) else None
+    if not isinstance(member_value, Mapping):
+        raise NoRepresentative(
+            f"{constituency.name} has no MP at the moment: the seat is vacant until a "
+            "by-election fills it"
+        )
+    return parse_member(member_value)
+
+
+def _seat_of(value: Any) -> str | None:
+    membership = value.get("latestHouseMembership") if isinstance(value, Mapping) else None
+    if not isinstance(membership, Mapping) or membership.get("house") != 1:
+        return None
+    if membership.get("membershipEndDate") is not None:
+        return None
+    seat = membership.get("membershipFrom")
+    return seat if isinstance(seat, str) else None
+
+
+def parse_member(value: Mapping[str, Any]) -> MP:
+    """An MP (without contact details) from a Members API ``Member`` object."""
+    member_id, display = value.get("id"), value.get("nameDisplayAs")
+    if not isinstance(member_id, int) or not isinstance(display, str):
+        raise ServiceUnavailable(SERVICE, "unexpected response shape (member without id or name)")
+    party = value.get("latestParty")
+    party_name = party.get("name") if isinstance(party, Mapping) else None
+    return MP(
+        name=display,
+        full_title=_text(value.get("nameFullTitle")) or f"{display} MP",
+        address_as=_text(value.get("nameAddressAs")) or display,
+        party=party_name if isinstance(party_name, str) else "Unknown party",
+        member_id=member_id,
+        postal_address=HOUSE_OF_COMMONS_ADDRESS,
+    )
+
+
+def parse_contact(body: Any) -> Contact:
+    """Contact details from ``/api/Members/{id}/Contact``; every field is optional."""
+    entries = body.get("value") if isinstance(body, Mapping) else None
+    if not isinstance(entries, list):
+        raise ServiceUnavailable(SERVICE, "unexpected response shape (no contact list)")
+    entries = [e for e in entries if isinstance(e, Mapping) and not e.get("isWebAddress")]
+    parliament = _first_of_type(entries, PARLIAMENTARY_OFFICE, "Parliamentary office")
+    constituency = _first_of_type(entries, CONSTITUENCY_OFFICE, "Constituency office")
+    email = _text(parliament.get("email")) if parliament else None
+    if email is None:
+        email = next((_text(e.get("email")) for e in entries if _text(e.get("email"))), None)
+    return Contact(
+        email=email,
+        phone=_text(parliament.get("phone")) if parliament else None,
+        postal_address=(_address(parliament) if parliament else ()) or HOUSE_OF_COMMONS_ADDRESS,
+        constituency_office=_office(constituency) if constituency else None,
+    )
+
+
+def _first_of_type(
+    entries: list[Mapping[str, Any]], type_id: int, type_name: str
+) -> Mapping[str, Any] | None:
+    for entry in entries:
+        if entry.get("typeId") == type_id or _text(entry.get("type")) == type_name:
+            return entry
+    return None
+
+
+def _address(entry: Mapping[str, Any]) -> tuple[str, ...]:
+    keys = ("line1", "line2", "line3", "line4", "line5", "postcode")
+    return tuple(line for line in (_text(entry.get(key)) for key in keys) if line)
+
+
+def _office(entry: Mapping[str, Any]) -> Office | None:
+    office = Office(
+        address=_address(entry), email=_text(entry.get("email")), phone=_text(entry.get("phone"))
+    )
+    return office if (office.address or office.email or office.phone) else None
+
+
+def _text(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+# --- Putting it together -------------------------------------------------------------
+
+
+def locate_postcode(
+    postcode: str, *, offline: bool = False, http: HttpClient | None = None
+) -> Place:
+    """Where a postcode is (country and constituency), live with offline fallback.
+
+    Raises InvalidPostcode before any network call for a malformed postcode,
+    PostcodeNotFound when postcodes.io says it does not exist (never falls back then), and
+    OfflineUnavailable when the services are down and the snapshot has no answer.
+    """
+    normalised = normalise_postcode(postcode)
+    dependency = crown_dependency(normalised)
+    if dependency:
+        # No need to ask anyone: these islands have no Westminster MP.
+        return Place(postcode=normalised, country=dependency, constituency=None, source="live")
+    if offline:
+        return _offline_place(normalised, reason=None)
+    with _client(http) as client:
+        try:
+            return PostcodesIO(client, postcodes_api()).place(normalised)
+        except ServiceUnavailable as error:
+            return _offline_place(normalised, reason=str(error))
+
+
+def find_mp(
+    postcode: str,
+    *,
+    offline: bool = False,
+    http: HttpClient | None = None,
+    today: date | None = None,
+) -> Lookup:
+    """The MP for a postcode, with contact details; see ``locate_postcode`` for errors."""
+    with _client(http) as client:
+        place = locate_postcode(postcode, offline=offline, http=client)
+        constituency = constituency_of(place)
+        if place.source == "offline":
+            mp, mp_source, mp_reason = offline_mp(constituency), "offline", None
+        else:
+            mp, mp_source, mp_reason = live_mp(constituency, client)
+    reasons = tuple(r for r in (place.fallback_reason, mp_reason) if r)
+    if mp_source == "live":
+        return Lookup(
+            postcode=place.postcode,
+            country=place.country,
+            constituency=constituency,
+            mp=mp,
+            source="live",
+            data_as_of=None,
+        )
+    notice = offline_notice(today or date.today(), postcode_offline=place.source == "offline")
+    return Lookup(
+        postcode=place.postcode,
+        country=place.country,
+        constituency=constituency,
+        mp=mp,
+        source="offline",
+        data_as_of=snapshot.mps_as_of(),
+        warnings=(*reasons, notice),
+    )
+
+
+def constituency_of(place: Place) -> Constituency:
+    """The place's constituency, or the reason it has no Westminster MP."""
+    if place.country in NO_WESTMINSTER_MP:
+        raise NoRepresentative(
+            f"{place.postcode} is in the {place.country}, which have no MP at Westminster: "
+            "write to your representatives in the island's own parliament instead"
+            if place.country == "Channel Islands"
+            else f"{place.postcode} is in the Isle of Man, which has no MP at Westminster: "
+            "write to your Member of the House of Keys instead"
+        )
+    if place.constituency is None:
+        raise NoRepresentative(
+            f"postcodes.io lists no Westminster constituency for {place.postcode}"
+        )
+    return place.constituency
+
+
+def live_mp(constituency: Constituency, http: HttpClient) -> tuple[MP, Source, str | None]:
+    """(MP with contact details, source, why the snapshot was used), with offline fallback."""
+    members = MembersAPI(http, members_api())
+    try:
+        mp = members.current_mp(constituency)
+    except ServiceUnavailable as error:
+        return offline_mp(constituency), "offline", str(error)
+    try:
+        contact = members.contact(mp.member_id or 0)
+    except ServiceUnavailable as error:
+        return _with_snapshot_contact(mp, constituency), "offline", str(error)
+    return with_contact(mp, contact), "live", None
+
+
+def with_contact(mp: MP, contact: Contact) -> MP:
+    return replace(
+        mp,
+        email=contact.email,
+        phone=contact.phone,
+        postal_address=contact.postal_address,
+        constituency_office=contact.constituency_office,
+    )
+
+
+def _with_snapshot_contact(mp: MP, constituency: Constituency) -> MP:
+    # Only trust the snapshot's email if it is for the same person the live API named.
+    known = snapshot.mp_for(constituency.gss_code)
+    same_member = known is not None and known.member_id == mp.member_id
+    return replace(mp, email=known.email if known and same_member else None)
+
+
+def offline_mp(constituency: Constituency) -> MP:
+    mp = snapshot.mp_for(constituency.gss_code)
+    if mp is None:
+        raise OfflineUnavailable(f"the offline data has no MP for {constituency.name}")
+    return mp
+
+
+def _offline_place(postcode: str, *, reason: str | None) -> Place:
+    if is_northern_ireland(postcode):
+        raise OfflineUnavailable(
+            f"{postcode} is in Northern Ireland, whose postcodes are not in the offline data"
+            + (f" ({reason})" if reason else "; run without --offline to ask postcodes.io")
+        )
+    gss = snapshot.gss_for_postcode(postcode)
+    found = snapshot.constituency(gss) if gss else None
+    if found is None:
+        raise OfflineUnavailable(
+            f"the offline data has no constituency for {postcode}"
+            + (f" ({reason})" if reason else "")
+        )
+    return Place(
+        postcode=postcode,
+        country=snapshot.nation_of(found.gss_code),
+        constituency=found,
+        source="offline",
+        fallback_reason=reason,
+    )
+
+
+def offline_notice(today: date, *, postcode_offline: bool) -> str:
+    """The one warning every offline answer carries: how old, and what it cannot know."""
+    as_of = snapshot.mps_as_of()
+    notice = (
+        f"Answered from offline data: MP details as of {as_of:%d %B %Y} "
+        f"({(today - as_of).days} days old; seats change at by-elections)"
+    )
+    return f"{notice}; {OFFLINE_POSTCODE_LIMITS}" if postcode_offline else notice
+
+
+class _client:
+    """Use the caller's HttpClient, or make (and later close) one."""
+
+    def __init__(self, http: HttpClient | None) -> None:
+        self._given = http
+        self._own: HttpClient | None = None
+
+    def __enter__(self) -> HttpClient:
+        if self._given is not None:
+            return self._given
+        self._own = HttpClient()
+        return self._own
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._own is not None:
+            self._own.close()
