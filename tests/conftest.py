@@ -9,6 +9,7 @@ Tests that need the services start ``pytest-httpserver`` and point the
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,20 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     yield home
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep retry behaviour but not the sleeps between attempts."""
+    monkeypatch.setattr("actkit.http.BACKOFF_FACTOR", 0.0)
+
+
+@pytest.fixture
+def services(httpserver: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Fake postcodes.io and Members API on a real local HTTP server."""
+    from tests.fakes import FakeServices
+
+    fake = FakeServices(httpserver)
+    monkeypatch.setenv("ACTKIT_POSTCODES_API", fake.url)
+    monkeypatch.setenv("ACTKIT_MEMBERS_API", fake.url)
+    return fake

@@ -1,0 +1,47 @@
+"""The CLI starts fast: help and version must not load heavy libraries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ["requests", "requests_cache", "jinja2", "yaml", "docx", "icalendar", "urllib3", "platformdirs"]
+
+PROBE = """
+import sys
+sys.argv = ["actkit", *{args!r}]
+from actkit.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+loaded = sorted(m for m in {heavy!r} if m in sys.modules)
+print("LOADED:" + ",".join(loaded), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["lookup", "--help"], ["letter", "--help"], ["event", "--help"]])
+def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
+        capture_output=True, text=True, check=True,
+    )
+    loaded = completed.stderr.rsplit("LOADED:", 1)[1].strip()
+    assert loaded == "", f"actkit {' '.join(args)} imported {loaded}"
+
+
+def test_version() -> None:
+    from actkit import __version__
+
+    completed = subprocess.run([sys.executable, "-m", "actkit", "--version"], capture_output=True, text=True, check=True)
+    assert completed.stdout == f"actkit {__version__}\n"
+
+
+def test_help_documents_exit_codes() -> None:
+    from tests.helpers import run
+
+    result = run("--help")
+    assert "Exit codes" in result.stdout
+    assert "3 services unreachable" in " ".join(result.stdout.split())
