@@ -9,8 +9,8 @@ Tests that need the services start ``pytest-httpserver`` and point the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 

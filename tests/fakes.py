@@ -28,7 +28,9 @@ def sample(name: str) -> Any:
     return copy.deepcopy(_sample(name))
 
 
-def postcode_result(postcode: str, country: str, constituency: str | None, gss: str) -> dict[str, Any]:
+def postcode_result(
+    postcode: str, country: str, constituency: str | None, gss: str
+) -> dict[str, Any]:
     """A postcodes.io postcode object shaped like the SE1P 5ZZ recording, with new values."""
     result = sample("postcodes_SE1P5ZZ.json")["result"]
     result.update(
@@ -43,7 +45,9 @@ def postcode_result(postcode: str, country: str, constituency: str | None, gss: 
     return result
 
 
-def member_value(member_id: int, name: str, party: str, seat: str, full_title: str | None = None) -> dict[str, Any]:
+def member_value(
+    member_id: int, name: str, party: str, seat: str, full_title: str | None = None
+) -> dict[str, Any]:
     """A Members API ``Member`` value shaped like the Norwich North recording."""
     item = sample("members_constituency_search_norwich_reconstructed.json")["items"][0]
     member = item["value"]["currentRepresentation"]["member"]["value"]
@@ -58,7 +62,9 @@ def member_value(member_id: int, name: str, party: str, seat: str, full_title: s
     return member
 
 
-def constituency_search(seat: str, member: dict[str, Any] | None, seat_id: int = 900001) -> dict[str, Any]:
+def constituency_search(
+    seat: str, member: dict[str, Any] | None, seat_id: int = 900001
+) -> dict[str, Any]:
     """A Constituency/Search answer with one current constituency (member None = vacant)."""
     body = sample("members_constituency_search_norwich_reconstructed.json")
     item = body["items"][0]
@@ -86,7 +92,9 @@ class FakeServices:
 
     def add_postcode(self, postcode: str, country: str, constituency: str | None, gss: str) -> None:
         body = {"status": 200, "result": postcode_result(postcode, country, constituency, gss)}
-        self.server.expect_request(f"/postcodes/{postcode.replace(' ', '')}").respond_with_json(body)
+        self.server.expect_request(f"/postcodes/{postcode.replace(' ', '')}").respond_with_json(
+            body
+        )
 
     def add_postcode_error(self, postcode: str, sample_name: str) -> None:
         self.server.expect_request(f"/postcodes/{postcode.replace(' ', '')}").respond_with_json(
@@ -94,8 +102,14 @@ class FakeServices:
         )
 
     def add_mp(
-        self, seat: str, member_id: int, name: str, party: str, email: str | None,
-        full_title: str | None = None, phone: str | None = "020 7219 0000",
+        self,
+        seat: str,
+        member_id: int,
+        name: str,
+        party: str,
+        email: str | None,
+        full_title: str | None = None,
+        phone: str | None = "020 7219 0000",
     ) -> None:
         member = member_value(member_id, name, party, seat, full_title)
         self.add_seat(seat, member)
@@ -105,7 +119,8 @@ class FakeServices:
 
     def add_seat(self, seat: str, member: dict[str, Any] | None) -> None:
         self.server.expect_request(
-            "/api/Location/Constituency/Search", query_string={"searchText": seat, "skip": "0", "take": "20"}
+            "/api/Location/Constituency/Search",
+            query_string={"searchText": seat, "skip": "0", "take": "20"},
         ).respond_with_json(constituency_search(seat, member))
 
     def paths_requested(self) -> list[str]:

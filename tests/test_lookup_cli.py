@@ -25,13 +25,27 @@ NATIONS = [
     ("SE1P 5ZZ", "England", "Bermondsey and Old Southwark", "E14001085", 4368, "Neil Coyle"),
     ("AB10 1AB", "Scotland", "Aberdeen South", "S14000061", 5450, "Douglas Lumsden"),
     ("CF10 1EP", "Wales", "Cardiff South and Penarth", "W07000091", 4264, "Stephen Doughty"),
-    ("BT1 5GS", "Northern Ireland", "Belfast South and Mid Down", "N05000003", 4827, "Claire Hanna"),
+    (
+        "BT1 5GS",
+        "Northern Ireland",
+        "Belfast South and Mid Down",
+        "N05000003",
+        4827,
+        "Claire Hanna",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("postcode", "country", "seat", "gss", "member_id", "name"), NATIONS)
-def test_lookup_each_nation_live(services: FakeServices, postcode: str, country: str, seat: str,
-                                 gss: str, member_id: int, name: str) -> None:
+def test_lookup_each_nation_live(
+    services: FakeServices,
+    postcode: str,
+    country: str,
+    seat: str,
+    gss: str,
+    member_id: int,
+    name: str,
+) -> None:
     services.add_postcode(postcode, country, seat, gss)
     email = f"{name.lower().replace(' ', '.')}.mp@parliament.uk"
     services.add_mp(seat, member_id, name, "Some Party", email, phone="020 7219 1234")
@@ -55,8 +69,16 @@ def test_lookup_each_nation_live(services: FakeServices, postcode: str, country:
 
 def test_recorded_samples_scotland(services: FakeServices) -> None:
     """The verbatim AB10 1AB recording parses as Aberdeen South."""
-    services.server.expect_request("/postcodes/AB101AB").respond_with_json(sample("postcodes_AB101AB.json"))
-    services.add_mp("Aberdeen South", 5450, "Douglas Lumsden", "Conservative", "douglas.lumsden.mp@parliament.uk")
+    services.server.expect_request("/postcodes/AB101AB").respond_with_json(
+        sample("postcodes_AB101AB.json")
+    )
+    services.add_mp(
+        "Aberdeen South",
+        5450,
+        "Douglas Lumsden",
+        "Conservative",
+        "douglas.lumsden.mp@parliament.uk",
+    )
 
     data = json.loads(run("lookup", "ab10 1ab", "--json").stdout)
 
@@ -106,6 +128,7 @@ def test_constituency_office_from_recorded_contact(services: FakeServices) -> No
 
 # --- Input handling ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("messy", ["nr21ab", " NR2  1AB ", "Nr2 1aB", "nr2\t1ab"])
 def test_messy_input_is_normalised(services: FakeServices, messy: str) -> None:
     add_norwich_south(services)
@@ -123,7 +146,9 @@ def test_postcode_given_as_two_words(services: FakeServices) -> None:
 
 
 @pytest.mark.parametrize("bad", ["FOO", "12345", "NR2 1A", "SW1A 1AAA", "N R 2"])
-def test_malformed_postcode_is_rejected_before_any_request(services: FakeServices, bad: str) -> None:
+def test_malformed_postcode_is_rejected_before_any_request(
+    services: FakeServices, bad: str
+) -> None:
     result = run("lookup", bad)
 
     assert result.exit_code == 2
@@ -134,6 +159,7 @@ def test_malformed_postcode_is_rejected_before_any_request(services: FakeService
 
 
 # --- Valid postcodes without an MP: exit 1 ----------------------------------------------
+
 
 def test_not_found(services: FakeServices) -> None:
     services.add_postcode_error("ID1 1QE", "postcodes_error_notfound_ID11QE.json")
@@ -201,6 +227,7 @@ def test_vacant_seat(services: FakeServices) -> None:
 
 # --- Network trouble ------------------------------------------------------------------
 
+
 def test_429_then_success(services: FakeServices) -> None:
     services.server.expect_oneshot_request("/postcodes/NR21AB").respond_with_json(
         {"status": 429, "error": "slow down"}, status=429, headers={"Retry-After": "0"}
@@ -244,7 +271,9 @@ def test_5xx_until_retries_run_out_falls_back_offline(services: FakeServices) ->
     assert "Traceback" not in result.output
 
 
-def test_timeout_falls_back_offline(services: FakeServices, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_timeout_falls_back_offline(
+    services: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("actkit.http.TIMEOUT", (1.0, 0.2))
     monkeypatch.setattr("actkit.http.RETRIES", 1)
 
@@ -281,7 +310,9 @@ def test_malformed_json_falls_back_and_is_not_cached(services: FakeServices) -> 
 
 
 def test_unexpected_shape_falls_back(services: FakeServices) -> None:
-    services.server.expect_request("/postcodes/NR21AB").respond_with_json({"status": 200, "result": [1, 2]})
+    services.server.expect_request("/postcodes/NR21AB").respond_with_json(
+        {"status": 200, "result": [1, 2]}
+    )
 
     result = run("lookup", "NR2 1AB", "--json")
 
@@ -291,7 +322,9 @@ def test_unexpected_shape_falls_back(services: FakeServices) -> None:
 
 def test_members_api_down_uses_offline_mp(services: FakeServices) -> None:
     services.add_postcode("NR2 1AB", "England", "Norwich South", "E14001409")
-    services.server.expect_request("/api/Location/Constituency/Search").respond_with_data("", status=500)
+    services.server.expect_request("/api/Location/Constituency/Search").respond_with_data(
+        "", status=500
+    )
 
     result = run("lookup", "NR2 1AB", "--json")
 
@@ -305,8 +338,12 @@ def test_members_api_down_uses_offline_mp(services: FakeServices) -> None:
 
 def test_contact_down_keeps_live_member_and_snapshot_email(services: FakeServices) -> None:
     services.add_postcode("NR2 1AB", "England", "Norwich South", "E14001409")
-    services.add_seat("Norwich South", __import__("tests.fakes").fakes.member_value(
-        4500, "Clive Lewis", "Labour", "Norwich South"))
+    services.add_seat(
+        "Norwich South",
+        __import__("tests.fakes").fakes.member_value(
+            4500, "Clive Lewis", "Labour", "Norwich South"
+        ),
+    )
     services.server.expect_request("/api/Members/4500/Contact").respond_with_data("", status=502)
 
     data = json.loads(run("lookup", "NR2 1AB", "--json").stdout)
@@ -338,6 +375,7 @@ def test_northern_ireland_unreachable_is_exit_3() -> None:
 
 
 # --- Offline mode and the cache ---------------------------------------------------------
+
 
 def test_offline_flag_sends_nothing(services: FakeServices) -> None:
     result = run("lookup", "SE1P 5ZZ", "--offline", "--json")
@@ -410,8 +448,13 @@ def test_data_info_names_sources_and_licences() -> None:
     result = run("data", "info")
 
     assert result.exit_code == 0
-    for expected in ("2026-06-27", "Open Parliament Licence v3.0", "CC BY 4.0", "mySociety",
-                     "Northern Ireland"):
+    for expected in (
+        "2026-06-27",
+        "Open Parliament Licence v3.0",
+        "CC BY 4.0",
+        "mySociety",
+        "Northern Ireland",
+    ):
         assert expected in result.stdout
     data = json.loads(run("data", "info", "--json").stdout)
     assert set(data["datasets"]) == {"mps", "constituencies", "postcodes"}

@@ -29,7 +29,9 @@ def test_normalise(given_text: str, expected: str) -> None:
     assert normalise_postcode(given_text) == expected
 
 
-@pytest.mark.parametrize("bad", ["", "   ", "FOO", "NR2", "1AB", "NR2 1A", "NR21 1ABC", "2NR 1AB", "ÉC1A 1BB", "NR2-1AB"])
+@pytest.mark.parametrize(
+    "bad", ["", "   ", "FOO", "NR2", "1AB", "NR2 1A", "NR21 1ABC", "2NR 1AB", "ÉC1A 1BB", "NR2-1AB"]
+)
 def test_reject(bad: str) -> None:
     with pytest.raises(InvalidPostcode, match="SW1A 1AA"):
         normalise_postcode(bad)
@@ -72,6 +74,7 @@ def test_areas() -> None:
 
 
 # --- offline decoder -------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("postcode", "gss", "name"),

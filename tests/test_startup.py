@@ -7,7 +7,16 @@ import sys
 
 import pytest
 
-HEAVY = ["requests", "requests_cache", "jinja2", "yaml", "docx", "icalendar", "urllib3", "platformdirs"]
+HEAVY = [
+    "requests",
+    "requests_cache",
+    "jinja2",
+    "yaml",
+    "docx",
+    "icalendar",
+    "urllib3",
+    "platformdirs",
+]
 
 PROBE = """
 import sys
@@ -22,11 +31,16 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["--version"], ["lookup", "--help"], ["letter", "--help"], ["event", "--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["lookup", "--help"], ["letter", "--help"], ["event", "--help"]],
+)
 def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:
     completed = subprocess.run(
         [sys.executable, "-c", PROBE.format(args=args, heavy=HEAVY)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     loaded = completed.stderr.rsplit("LOADED:", 1)[1].strip()
     assert loaded == "", f"actkit {' '.join(args)} imported {loaded}"
@@ -35,7 +49,9 @@ def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:
 def test_version() -> None:
     from actkit import __version__
 
-    completed = subprocess.run([sys.executable, "-m", "actkit", "--version"], capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "actkit", "--version"], capture_output=True, text=True, check=True
+    )
     assert completed.stdout == f"actkit {__version__}\n"
 
 

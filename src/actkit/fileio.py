@@ -17,6 +17,17 @@ from pathlib import Path
 from actkit.errors import OutputExists
 
 TEMP_SUFFIX = ".actkit-tmp"
+
+
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates files readable by the owner only; a letter should get the same
+# permissions as any file the user creates. Read once: changing the umask is process-wide.
+_FILE_MODE = 0o666 & ~_current_umask()
 """Suffix of in-flight temporary files, so a resumed run can sweep up after a crash."""
 
 
@@ -38,6 +49,7 @@ def atomic_write(
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), _FILE_MODE)
             handle.write(payload)
             if durable:
                 handle.flush()
@@ -46,6 +58,12 @@ def atomic_write(
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def refuse_existing(path: Path | None, *, force: bool) -> None:
+    """Fail early, before any work, when ``path`` exists and ``force`` is not given."""
+    if path is not None and not force and path.exists():
+        raise _exists(path)
 
 
 def _move_into_place(tmp: Path, path: Path, *, force: bool) -> None:

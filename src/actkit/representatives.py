@@ -31,6 +31,7 @@ from actkit.postcodes import (
     is_northern_ireland,
     normalise_postcode,
 )
+from actkit.text import format_date
 
 SERVICE = "the UK Parliament Members API"
 MEMBER_CACHE_LIFETIME = timedelta(days=1)
@@ -351,7 +352,7 @@ def offline_notice(today: date, *, postcode_offline: bool) -> str:
     """The one warning every offline answer carries: how old, and what it cannot know."""
     as_of = snapshot.mps_as_of()
     notice = (
-        f"Answered from offline data: MP details as of {as_of:%d %B %Y} "
+        f"Answered from offline data: MP details as of {format_date(as_of)} "
         f"({(today - as_of).days} days old; seats change at by-elections)"
     )
     return f"{notice}; {OFFLINE_POSTCODE_LIMITS}" if postcode_offline else notice

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 # C0 and C1 control characters, DEL, and Unicode line/paragraph separators: any of these in
 # a one-line value could start a new mail header or break a document's layout.
@@ -28,3 +29,8 @@ def address_lines(value: str) -> tuple[str, ...]:
     """Split an address given as "LINE1, LINE2, TOWN" (or one line per row) into lines."""
     parts = re.split(r"[,\n]", value.replace("\r", "\n"))
     return tuple(line for line in (one_line(part) for part in parts) if line)
+
+
+def format_date(day: date) -> str:
+    """British style, without a leading zero: "5 January 2020"."""
+    return f"{day.day} {day:%B %Y}"

@@ -1,9 +1,327 @@
-"""CLI commands (placeholder: filled in by its issue)."""
+"""``actkit letter``, ``actkit templates``, ``actkit facts`` and ``actkit init``."""
 
 from __future__ import annotations
 
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from actkit.cli._common import info, print_json, reports_errors, warn, warn_all, write_result
+
+if TYPE_CHECKING:
+    from actkit.letters import Sender
+
+letter_app = typer.Typer(
+    help="Write letters to MPs, one at a time or in a batch.", no_args_is_help=True
+)
+templates_app = typer.Typer(
+    help="Letter templates: the built-ins and your campaign's.", no_args_is_help=True
+)
+facts_app = typer.Typer(help="Cited facts that templates can use.", no_args_is_help=True)
+
+CampaignOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--campaign",
+        envvar="ACTKIT_CAMPAIGN",
+        file_okay=False,
+        help="Campaign folder with letter_templates/ and facts/ (see `actkit init`).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
+NO_PERSONAL = (
+    "no personal paragraph: letters in your own words carry more weight with MPs, who "
+    "discount identical letters; add one with --personal or --personal-file"
+)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root app."""
+    app.add_typer(letter_app, name="letter")
+    app.add_typer(templates_app, name="templates")
+    app.add_typer(facts_app, name="facts")
+    app.command("init")(init)
+
+
+def _parse_date(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-25") from None
+
+
+@letter_app.command("write")
+@reports_errors
+def letter_write(
+    template: Annotated[
+        str, typer.Option("--template", "-t", help="Template name (`actkit templates list`).")
+    ],
+    postcode: Annotated[
+        str | None, typer.Option(help="Your postcode: the letter goes to its MP. [default: saved]")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Your name. [default: saved with `actkit config`]")
+    ] = None,
+    address: Annotated[
+        str | None, typer.Option(help='Your address, "LINE1, LINE2, TOWN". [default: saved]')
+    ] = None,
+    email: Annotated[
+        str | None, typer.Option(help="Your email address (needed for .eml). [default: saved]")
+    ] = None,
+    personal: Annotated[
+        str | None, typer.Option(help="Your own paragraph: why this matters to you.")
+    ] = None,
+    personal_file: Annotated[
+        Path | None,
+        typer.Option(help="Read your paragraph from a file ('-' for stdin).", dir_okay=False),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="txt, md, html, eml or docx. [default: from --output, else txt]"
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file (atomically) instead of stdout.",
+            dir_okay=False,
+        ),
+    ] = None,
+    letter_date: Annotated[
+        str | None, typer.Option("--date", help="The letter's date, YYYY-MM-DD. [default: today]")
+    ] = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use only the embedded offline data.")
+    ] = False,
+    campaign: CampaignOption = None,
+    max_fact_age: Annotated[
+        int | None,
+        typer.Option(
+            "--max-fact-age",
+            min=1,
+            metavar="DAYS",
+            help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite --output if it exists.")
+    ] = False,
+) -> None:
+    """Write a letter to your MP from a template, with every fact cited.
+
+    Looks up your MP from your postcode (offline fallback included, and said), addresses the
+    letter to them at the House of Commons, dates it and signs it with your name and full
+    postal address: MPs answer only their own constituents.
+    """
+    from actkit import config
+    from actkit.fileio import refuse_existing
+    from actkit.formats.letters import infer_format, render
+    from actkit.letters import write_letter
+    from actkit.templates import campaign_dir
+
+    chosen_format = infer_format(fmt, output.name if output else None)
+    if chosen_format == "docx" and output is None:
+        raise typer.BadParameter(
+            "docx is a binary file: give --output LETTER.docx", param_hint="--format"
+        )
+    refuse_existing(output, force=force)
+    saved = config.load()
+    sender = _sender(saved, name=name, address=address, postcode=postcode, email=email)
+    own_words = _personal_text(personal, personal_file)
+    letter = write_letter(
+        template_name=template,
+        postcode=sender.postcode,
+        sender=sender,
+        personal=own_words,
+        letter_date=_parse_date(letter_date),
+        offline=offline,
+        campaign=campaign_dir(campaign),
+        max_fact_age_days=max_fact_age or int(saved.get("max_fact_age_days", 730)),
+    )
+    warn_all(letter.warnings)
+    if not letter.has_personal:
+        warn(NO_PERSONAL)
+    write_result(render(letter, chosen_format), output, force=force)
+
+
+def _sender(
+    saved: dict[str, Any],
+    *,
+    name: str | None,
+    address: str | None,
+    postcode: str | None,
+    email: str | None,
+) -> Sender:
+    from actkit.config import check_email
+    from actkit.errors import InvalidInput
+    from actkit.letters import Sender
+    from actkit.postcodes import normalise_postcode
+    from actkit.text import address_lines, one_line
+
+    values = {
+        "name": name or saved.get("name"),
+        "address": address or saved.get("address"),
+        "postcode": postcode or saved.get("postcode"),
+    }
+    for key, value in values.items():
+        if not value or not one_line(str(value)):
+            raise InvalidInput(f"give --{key}, or save it once with `actkit config set {key} ...`")
+    chosen_email = email or saved.get("email")
+    return Sender(
+        name=one_line(str(values["name"])),
+        address=address_lines(str(values["address"])),
+        postcode=normalise_postcode(str(values["postcode"])),
+        email=check_email(chosen_email) if chosen_email else None,
+    )
+
+
+def _personal_text(personal: str | None, personal_file: Path | None) -> str:
+    from actkit.errors import InvalidInput
+
+    if personal is not None and personal_file is not None:
+        raise InvalidInput("give --personal or --personal-file, not both")
+    if personal is not None:
+        return personal
+    if personal_file is not None:
+        if str(personal_file) == "-":
+            return sys.stdin.read()
+        try:
+            return personal_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidInput(f"cannot read {personal_file}: {error}") from None
+    return _prompt_personal() if stdin_is_terminal() else ""
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _prompt_personal() -> str:
+    info(
+        "Add a few sentences in your own words: why this matters to you. "
+        "Finish with an empty line (or just press Enter to skip)."
+    )
+    lines = []
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        lines.append(line.rstrip("\n"))
+    return "\n".join(lines)
+
+
+# --- templates and facts -----------------------------------------------------------------
+
+
+@templates_app.command("list")
+@reports_errors
+def templates_list(campaign: CampaignOption = None, as_json: JsonOption = False) -> None:
+    """List letter templates: name, title and description."""
+    from actkit.templates import campaign_dir, list_templates
+
+    found = list_templates(campaign_dir(campaign))
+    if as_json:
+        print_json([t.to_json() for t in found])
+        return
+    width = max((len(t.name) for t in found), default=0) + 2
+    for template in found:
+        origin = "" if template.origin == "built-in" else " [campaign]"
+        typer.echo(f"{template.name:<{width}}{template.title}{origin}")
+        typer.echo(f"{'':<{width}}{template.description}")
+
+
+@templates_app.command("show")
+@reports_errors
+def templates_show(
+    name: Annotated[str, typer.Argument(help="Template name.")],
+    campaign: CampaignOption = None,
+) -> None:
+    """Print a template's source: front matter and body."""
+    from actkit.templates import campaign_dir, load_template
+
+    template = load_template(name, campaign_dir(campaign))
+    info(f"# {template.label}")
+    typer.echo(template.path.read_text(encoding="utf-8"), nl=False)
+
+
+@facts_app.command("list")
+@reports_errors
+def facts_list(campaign: CampaignOption = None, as_json: JsonOption = False) -> None:
+    """List facts: id, date, whether verified, and the statement."""
+    from actkit.facts import load_facts
+    from actkit.templates import campaign_dir
+
+    facts = load_facts(campaign_dir(campaign))
+    if as_json:
+        print_json([fact.to_json() for fact in facts.values()])
+        return
+    for fact in facts.values():
+        mark = "verified" if fact.verified else "UNVERIFIED, do not use"
+        as_of = fact.as_of.isoformat() if fact.as_of else "undated"
+        typer.echo(f"{fact.id}  ({as_of}, {mark})")
+        typer.echo(f"    {fact.statement}")
+
+
+@facts_app.command("show")
+@reports_errors
+def facts_show(
+    fact_id: Annotated[str, typer.Argument(metavar="ID", help="Fact id.")],
+    campaign: CampaignOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one fact with its source and notes."""
+    from actkit.errors import InvalidInput
+    from actkit.facts import load_facts
+    from actkit.templates import campaign_dir
+
+    facts = load_facts(campaign_dir(campaign))
+    if fact_id not in facts:
+        raise InvalidInput(f"no fact with id {fact_id!r} (see `actkit facts list`)")
+    data = facts[fact_id].to_json()
+    if as_json:
+        print_json(data)
+        return
+    source = data["source"]
+    rows = [
+        ("id", data["id"]),
+        ("statement", data["statement"]),
+        ("as of", data["as_of"]),
+        ("verified", "yes" if data["verified"] else "NO: do not use as a fact"),
+        ("source", source["title"]),
+        ("publisher", source["publisher"]),
+        ("author", source["author"]),
+        ("published", source["published"]),
+        ("url", source["url"]),
+        ("archived", source["archived_url"]),
+        ("note", data["note"]),
+        ("defined at", facts[fact_id].origin),
+    ]
+    for label, value in rows:
+        if value:
+            typer.echo(f"{label + ':':<12}{value}")
+
+
+@reports_errors
+def init(
+    directory: Annotated[
+        Path, typer.Argument(metavar="DIR", file_okay=False, help="Folder to create.")
+    ],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the example files if present.")
+    ] = False,
+) -> None:
+    """Create a campaign folder with an example template and facts file that render as they are."""
+    from actkit.campaign import create_campaign
+
+    for path in create_campaign(directory, force=force):
+        info(f"Wrote {path}")
+    info(
+        f"Try it: actkit letter write --campaign {directory} --template example "
+        "--postcode 'SW1A 1AA' --name 'Your Name' --address '1 Your Street, Town' --offline"
+    )

@@ -81,7 +81,9 @@ def _source_line(result: Lookup) -> str:
             "Source: live, from postcodes.io and the UK Parliament Members API "
             "(Open Parliament Licence v3.0)."
         )
-    as_of = f"{result.data_as_of:%d %B %Y}" if result.data_as_of else "an unknown date"
+    from actkit.text import format_date
+
+    as_of = format_date(result.data_as_of) if result.data_as_of else "an unknown date"
     return f"Source: offline data of {as_of}; `actkit data info` lists its sources and licences."
 
 

@@ -1,0 +1,100 @@
+"""Saved settings: the sender's details (so they are typed once) and preferences.
+
+Stored as TOML in ``config.toml`` under ``ACTKIT_HOME`` (or the platform's config folder).
+The sender's details never leave the machine; batch runs ignore them.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from actkit.errors import InvalidInput
+from actkit.fileio import atomic_write
+from actkit.paths import config_file
+from actkit.postcodes import normalise_postcode
+from actkit.text import one_line
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+EMAIL = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+")
+
+
+def check_email(value: str) -> str:
+    cleaned = one_line(value)
+    if not EMAIL.fullmatch(cleaned):
+        raise InvalidInput(f"{cleaned!r} does not look like an email address")
+    return cleaned
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a whole number of days") from None
+    if number <= 0:
+        raise InvalidInput("max_fact_age_days must be more than 0")
+    return number
+
+
+def _text(value: str) -> str:
+    cleaned = one_line(value)
+    if not cleaned:
+        raise InvalidInput("the value is empty")
+    return cleaned
+
+
+KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "name": ("your name, as it should appear on letters", _text),
+    "address": ("your postal address, lines separated by commas", _text),
+    "postcode": ("your postcode (letters are addressed to its MP)", normalise_postcode),
+    "email": ("your email address (needed for .eml drafts)", check_email),
+    "max_fact_age_days": (
+        "warn about facts older than this many days (default 730)",
+        _positive_int,
+    ),
+}
+
+
+def load() -> dict[str, Any]:
+    path = config_file()
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"{path}: cannot read the config file: {error}") from None
+    return {key: value for key, value in data.items() if key in KEYS}
+
+
+def set_value(key: str, value: str) -> Any:
+    parse = _parser(key)
+    data = load()
+    data[key] = parse(value)
+    _save(data)
+    return data[key]
+
+
+def unset(key: str) -> bool:
+    _parser(key)
+    data = load()
+    removed = data.pop(key, None) is not None
+    _save(data)
+    return removed
+
+
+def _parser(key: str) -> Callable[[str], Any]:
+    if key not in KEYS:
+        raise InvalidInput(f"unknown setting {key!r}; settings are: {', '.join(KEYS)}")
+    return KEYS[key][1]
+
+
+def _save(data: dict[str, Any]) -> None:
+    import tomli_w
+
+    atomic_write(config_file(), tomli_w.dumps(data), force=True)

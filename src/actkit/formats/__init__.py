@@ -1,0 +1,1 @@
+"""Output formats: letters and event plans rendered for print, editing, mail or calendars."""

@@ -1,0 +1,379 @@
+"""A rendered ``Letter`` as plain text, Markdown, print-ready HTML, an .eml draft or .docx.
+
+Layout follows a UK letter: the sender's address and the date, the MP's name and address,
+the body, then the references. The .eml puts the sender's address under the signature
+instead: MPs answer only constituents, and need the address to check.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, formataddr
+from importlib.resources import files
+from typing import Any, Literal
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from actkit.errors import InvalidInput, NoAnswer
+from actkit.letters import CITATION, Letter, Reference
+from actkit.text import format_date, one_line
+
+Format = Literal["txt", "md", "html", "eml", "docx"]
+FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx")
+BINARY_FORMATS = frozenset({"docx"})
+EXTENSIONS: dict[str, Format] = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".eml": "eml",
+    ".docx": "docx",
+}
+WIDTH = 72
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def render(letter: Letter, fmt: Format) -> str | bytes:
+    if fmt == "eml":
+        return to_eml(letter)
+    if fmt == "docx":
+        return to_docx(letter)
+    return {"txt": to_text, "md": to_markdown, "html": to_html}[fmt](letter)
+
+
+# --- A small document model shared by the text and docx writers ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    text: str
+    bold: bool = False
+    italic: bool = False
+    citation: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    kind: Literal["paragraph", "bullet", "numbered", "quote", "heading"]
+    runs: tuple[Run, ...]
+    number: int = 0
+    list_id: int = 0
+    """Items of one list share an id, so writers can keep them together."""
+
+
+def blocks(markdown: str) -> list[Block]:
+    """Paragraphs and list items of a Markdown body, with inline styling and citations."""
+    found: list[Block] = []
+    lists: list[list[Any]] = []  # stack of [kind, next number]
+    kind: Any = "paragraph"
+    for token in _MARKDOWN.parse(markdown):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            start = int(token.attrGet("start") or 1)
+            kind_of_list = "bullet" if token.type == "bullet_list_open" else "numbered"
+            lists.append([kind_of_list, start, len(found) + 1])
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists.pop()
+        elif token.type == "blockquote_open":
+            kind = "quote"
+        elif token.type == "blockquote_close":
+            kind = "paragraph"
+        elif token.type == "inline":
+            found.append(_block(token, lists, kind))
+        elif token.type in ("fence", "code_block"):
+            found.append(Block("paragraph", (Run(token.content.rstrip("\n")),)))
+    return found
+
+
+def _block(token: Token, lists: list[list[Any]], kind: Any) -> Block:
+    runs = tuple(_runs(token.children or []))
+    if lists:
+        list_kind, number, list_id = lists[-1]
+        lists[-1][1] = number + 1
+        return Block(list_kind, runs, number, list_id)
+    return Block(kind, runs)
+
+
+def _runs(children: list[Token]) -> Iterator[Run]:
+    bold = italic = False
+    for child in children:
+        if child.type in ("strong_open", "strong_close"):
+            bold = child.type == "strong_open"
+        elif child.type in ("em_open", "em_close"):
+            italic = child.type == "em_open"
+        elif child.type in ("text", "code_inline"):
+            yield from _split_citations(child.content, bold, italic)
+        elif child.type == "softbreak":
+            yield Run(" ", bold, italic)
+        elif child.type == "hardbreak":
+            yield Run("\n", bold, italic)
+        elif child.type == "link_close":
+            yield Run(f" ({child.meta.get('href', '')})") if child.meta.get("href") else Run("")
+        elif child.type == "image":
+            yield Run(child.content)
+
+
+def _split_citations(text: str, bold: bool, italic: bool) -> Iterator[Run]:
+    position = 0
+    for match in CITATION.finditer(text):
+        if match.start() > position:
+            yield Run(text[position : match.start()], bold, italic)
+        yield Run("", citation=int(match.group(1)))
+        position = match.end()
+    if position < len(text):
+        yield Run(text[position:], bold, italic)
+
+
+# --- References ---------------------------------------------------------------------
+
+
+def reference_text(reference: Reference) -> tuple[str, str, str]:
+    """(who and title, dates, url) for one reference, in plain words."""
+    fact, source = reference.fact, reference.fact.source
+    who = f"{source.author}, {source.publisher}" if source.author else source.publisher
+    published = (
+        f"published {format_date(source.published)}"
+        if source.published
+        else "publication date not given"
+    )
+    as_of = f"as of {format_date(fact.as_of)}" if fact.as_of else "no 'as of' date given"
+    url = source.url or "no URL"
+    if source.archived_url:
+        url += f" (archived copy: {source.archived_url})"
+    return f"{who}, \u201c{source.title}\u201d", f"{published}; {as_of}", url
+
+
+# --- Plain text ------------------------------------------------------------------------
+
+
+def to_text(letter: Letter) -> str:
+    parts = [
+        "\n".join(
+            (
+                letter.sender.name,
+                *letter.sender.postal_lines,
+                *((letter.sender.email,) if letter.sender.email else ()),
+            )
+        ),
+        letter.date_text,
+        "\n".join((letter.mp.full_title, *letter.mp.postal_address)),
+        _text_body(letter),
+    ]
+    return "\n\n".join(parts) + _text_references(letter)
+
+
+def _text_body(letter: Letter) -> str:
+    text, previous = "", None
+    for block in blocks(letter.body):
+        same_list = previous is not None and block.list_id and block.list_id == previous.list_id
+        text += ("\n" if same_list else "\n\n" if previous else "") + _wrap_block(block)
+        previous = block
+    return text
+
+
+def _plain(runs: tuple[Run, ...]) -> str:
+    return "".join(f"[{run.citation}]" if run.citation else run.text for run in runs)
+
+
+def _wrap_block(block: Block) -> str:
+    prefix = {"bullet": "- ", "numbered": f"{block.number}. ", "quote": "> "}.get(block.kind, "")
+    indent = " " * len(prefix) if block.kind != "quote" else "> "
+    lines = _plain(block.runs).split("\n")
+    wrapped = [
+        textwrap.fill(
+            line,
+            WIDTH,
+            initial_indent=prefix if i == 0 else indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        for i, line in enumerate(lines)
+    ]
+    return "\n".join(wrapped)
+
+
+def _text_references(letter: Letter) -> str:
+    if not letter.references:
+        return "\n"
+    entries = []
+    for reference in letter.references:
+        who_title, dates, url = reference_text(reference)
+        label = f"[{reference.number}] "
+        entry = textwrap.fill(
+            f"{label}{who_title}, {dates}. {url}",
+            WIDTH,
+            subsequent_indent=" " * len(label),
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        entries.append(entry)
+    return "\n\nReferences\n\n" + "\n".join(entries) + "\n"
+
+
+# --- Markdown ---------------------------------------------------------------------------
+
+
+def to_markdown(letter: Letter) -> str:
+    from actkit.letters import markdown_escape
+
+    def block(lines: tuple[str, ...]) -> str:
+        return "\\\n".join(markdown_escape(line) for line in lines)
+
+    sender = (*letter.sender.postal_lines, *((letter.sender.email,) if letter.sender.email else ()))
+    parts = [
+        block((letter.sender.name, *sender)),
+        letter.date_text,
+        block((letter.mp.full_title, *letter.mp.postal_address)),
+        CITATION.sub(r"[\1]", letter.body.strip()),
+    ]
+    text = "\n\n".join(parts) + "\n"
+    if letter.references:
+        text += "\n## References\n\n"
+        for reference in letter.references:
+            who_title, dates, url = reference_text(reference)
+            link = f"<{reference.fact.source.url}>" if reference.fact.source.url else url
+            text += f"{reference.number}. {markdown_escape(who_title)}, {dates}. {link}\n"
+    return text
+
+
+# --- HTML --------------------------------------------------------------------------------
+
+
+def to_html(letter: Letter) -> str:
+    from jinja2 import Environment
+
+    environment = Environment(autoescape=True, keep_trailing_newline=True)
+    page = (files("actkit") / "formats" / "letter.html.j2").read_text(encoding="utf-8")
+    body = CITATION.sub(
+        lambda m: f'<sup class="cite"><a href="#ref-{m.group(1)}">[{m.group(1)}]</a></sup>',
+        _MARKDOWN.render(letter.body),
+    )
+    from markupsafe import Markup
+
+    return environment.from_string(page).render(
+        letter=letter,
+        body=Markup(body),  # markdown-it escaped all text
+        references=[(r.number, *reference_text(r), r.fact.source.url) for r in letter.references],
+    )
+
+
+# --- Email ----------------------------------------------------------------------------
+
+
+def to_eml(letter: Letter) -> bytes:
+    """An RFC 5322 draft To the MP, From the sender; no user value can add a header."""
+    if not letter.mp.email:
+        raise NoAnswer(
+            f"{letter.mp.full_title} has no email address listed, so an .eml cannot be made: "
+            "print the letter instead (--format html, txt or docx) and post it"
+        )
+    if not letter.sender.email:
+        raise InvalidInput(
+            "an .eml needs your email address: give --email or save it with "
+            "`actkit config set email YOU@EXAMPLE.ORG`"
+        )
+    message = EmailMessage(policy=SMTP)
+    message["To"] = formataddr((one_line(letter.mp.full_title), one_line(letter.mp.email)))
+    message["From"] = formataddr((one_line(letter.sender.name), one_line(letter.sender.email)))
+    message["Subject"] = one_line(letter.subject)
+    message["Date"] = format_datetime(datetime.combine(letter.date, time(9, 0), timezone.utc))
+    message["X-Unsent"] = "1"  # mail clients open it as a draft ready to send
+    message.set_content(_email_body(letter), charset="utf-8")
+    return message.as_bytes()
+
+
+def _email_body(letter: Letter) -> str:
+    # The template signs off with the name; the address goes straight under it.
+    address = "\n".join(letter.sender.postal_lines)
+    return f"{_text_body(letter)}\n{address}{_text_references(letter)}"
+
+
+# --- Word -------------------------------------------------------------------------------
+
+
+def to_docx(letter: Letter) -> bytes:
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm, Pt
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Mm(25))
+    document.styles["Normal"].font.size = Pt(11)
+
+    def lines_paragraph(lines: tuple[str, ...], align: Any = None) -> None:
+        paragraph = document.add_paragraph()
+        paragraph.alignment = align
+        for index, line in enumerate(lines):
+            run = paragraph.add_run(one_line(line))
+            if index < len(lines) - 1:
+                run.add_break()
+
+    sender = (
+        letter.sender.name,
+        *letter.sender.postal_lines,
+        *((letter.sender.email,) if letter.sender.email else ()),
+    )
+    lines_paragraph(sender, WD_ALIGN_PARAGRAPH.RIGHT)
+    lines_paragraph((letter.date_text,), WD_ALIGN_PARAGRAPH.RIGHT)
+    lines_paragraph((letter.mp.full_title, *letter.mp.postal_address))
+    for block in blocks(letter.body):
+        _docx_block(document, block)
+    if letter.references:
+        document.add_paragraph().add_run("References").bold = True
+        for reference in letter.references:
+            who_title, dates, url = reference_text(reference)
+            paragraph = document.add_paragraph(f"[{reference.number}] {who_title}, {dates}. {url}")
+            paragraph.paragraph_format.space_after = Pt(2)
+            for run in paragraph.runs:
+                run.font.size = Pt(9)
+    properties = document.core_properties
+    properties.title = one_line(letter.subject)
+    properties.author = one_line(letter.sender.name)
+    properties.created = properties.modified = datetime.combine(letter.date, time(9, 0))
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _docx_block(document: Any, block: Block) -> None:
+    style = {"bullet": "List Bullet", "numbered": "List Number", "quote": "Quote"}.get(block.kind)
+    paragraph = document.add_paragraph(style=style)
+    for run in block.runs:
+        if run.citation:
+            cite = paragraph.add_run(f"[{run.citation}]")
+            cite.font.superscript = True
+            continue
+        for index, piece in enumerate(run.text.split("\n")):
+            if index:
+                paragraph.add_run().add_break()
+            added = paragraph.add_run(piece)
+            added.bold, added.italic = run.bold or None, run.italic or None
+
+
+def infer_format(explicit: str | None, output_name: str | None) -> Format:
+    """--format wins; else the output file's extension; else plain text."""
+    if explicit:
+        if explicit not in FORMATS:
+            raise InvalidInput(f"unknown format {explicit!r}; choose one of {', '.join(FORMATS)}")
+        return explicit
+    if output_name:
+        suffix = re.search(r"\.[^./\\]+$", output_name.lower())
+        if suffix and suffix.group() in EXTENSIONS:
+            return EXTENSIONS[suffix.group()]
+    return "txt"
+
+
+__all__ = ["FORMATS", "Format", "infer_format", "render"]

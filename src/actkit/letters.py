@@ -1,0 +1,325 @@
+"""Rendering a letter to an MP from a template, with numbered citations.
+
+Templates are data that travel between groups, so they run in Jinja2's immutable sandbox
+with ``StrictUndefined``: a template cannot reach Python internals, change its inputs, or
+silently print nothing for a misspelt variable. User-supplied values are escaped for
+Markdown before they reach the template, so a name or a personal paragraph cannot add
+headings, links or citations of its own.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from actkit.errors import FactsProblem, TemplateProblem
+from actkit.facts import Fact, stale_facts
+from actkit.models import MP, Constituency, Source
+from actkit.templates import LetterTemplate
+from actkit.text import format_date, multi_line, one_line
+
+DEFAULT_MAX_FACT_AGE_DAYS = 730
+
+# Citation markers travel through Markdown as private-use characters around the number;
+# each output format turns them into its own style ("[1]", <sup>, a superscript run).
+MARK_OPEN, MARK_CLOSE = "\ue000", "\ue001"
+CITATION = re.compile(f"{MARK_OPEN}(\\d+){MARK_CLOSE}")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+# Characters that could start Markdown syntax inside a user's text.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>#|~&!])")
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", flags=re.MULTILINE)
+_MD_BLOCK_START = re.compile(r"^(\s*)([-+=>])", flags=re.MULTILINE)
+
+
+def markdown_escape(text: str) -> str:
+    """Make user text literal in Markdown (and strip anything that looks like a citation)."""
+    text = _PRIVATE_USE.sub("", text)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    # A digit cannot be escaped in CommonMark: escape the "." or ")" that makes a list.
+    text = _MD_ORDERED.sub(r"\1\\\2", text)
+    return _MD_BLOCK_START.sub(r"\1\\\2", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Sender:
+    name: str
+    address: tuple[str, ...]
+    postcode: str
+    email: str | None = None
+
+    @property
+    def postal_lines(self) -> tuple[str, ...]:
+        """Address lines ending with the postcode (added unless already the last line)."""
+        lines = self.address
+        if not lines or lines[-1].replace(" ", "").upper() != self.postcode.replace(" ", ""):
+            lines = (*lines, self.postcode)
+        return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    number: int
+    fact: Fact
+
+
+@dataclass(frozen=True, slots=True)
+class Letter:
+    template: str
+    subject: str
+    date: date
+    sender: Sender
+    mp: MP
+    constituency: Constituency
+    body: str
+    """Markdown, with citation markers (see ``CITATION``)."""
+    references: tuple[Reference, ...]
+    source: Source = "live"
+    has_personal: bool = False
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def date_text(self) -> str:
+        return format_date(self.date)
+
+
+@dataclass
+class _Citations:
+    """Numbers citations in order of first use; a fact cited again keeps its number."""
+
+    facts: Mapping[str, Fact]
+    numbers: dict[str, int] = field(default_factory=dict)
+
+    def cite(self, fact_id: str) -> str:
+        fact = self._usable(fact_id)
+        number = self.numbers.setdefault(fact.id, len(self.numbers) + 1)
+        return f"{MARK_OPEN}{number}{MARK_CLOSE}"
+
+    def fact(self, fact_id: str) -> str:
+        marker = self.cite(fact_id)
+        return markdown_escape(self.facts[fact_id].statement) + marker
+
+    def _usable(self, fact_id: Any) -> Fact:
+        fact = self.facts.get(fact_id) if isinstance(fact_id, str) else None
+        if fact is None:
+            raise _FactRefused(f"unknown fact id {fact_id!r}")
+        if not fact.verified:
+            raise _FactRefused(
+                f"fact {fact_id!r} is not verified (verified: false) and cannot be cited as a fact"
+            )
+        return fact
+
+
+class _FactRefused(Exception):
+    """Raised inside a render; turned into FactsProblem with the template line."""
+
+
+_ENVIRONMENT = ImmutableSandboxedEnvironment(
+    undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
+)
+
+
+class LetterRenderer:
+    """A compiled template plus the facts it may cite; render once per recipient."""
+
+    def __init__(
+        self,
+        template: LetterTemplate,
+        facts: Mapping[str, Fact],
+        *,
+        max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS,
+    ) -> None:
+        self.template = template
+        self._facts = facts
+        self._max_fact_age_days = max_fact_age_days
+        self._check_declared_facts()
+        try:
+            self._body = _ENVIRONMENT.from_string(template.body)
+            self._subject = _ENVIRONMENT.from_string(template.subject)
+        except TemplateSyntaxError as error:
+            raise TemplateProblem(
+                f"{template.label}:{error.lineno}: syntax: {error.message}"
+            ) from None
+
+    def render(
+        self,
+        *,
+        mp: MP,
+        constituency: Constituency,
+        sender: Sender,
+        personal: str,
+        letter_date: date,
+        source: Source = "live",
+    ) -> Letter:
+        citations = _Citations(self._facts)
+        personal_text = multi_line(personal)
+        context = _context(mp, constituency, sender, personal_text, letter_date)
+        body = self._run(self._body, context, citations)
+        subject = one_line(self._run(self._subject, context, _Citations({})))
+        references = tuple(Reference(n, self._facts[i]) for i, n in citations.numbers.items())
+        return Letter(
+            template=self.template.name,
+            subject=subject,
+            date=letter_date,
+            sender=sender,
+            mp=mp,
+            constituency=constituency,
+            body=_tidy(body),
+            references=references,
+            source=source,
+            has_personal=bool(personal_text),
+            warnings=tuple(self._warnings(citations, letter_date)),
+        )
+
+    def _run(self, compiled: Any, context: dict[str, Any], citations: _Citations) -> str:
+        try:
+            return str(compiled.render(**context, cite=citations.cite, fact=citations.fact))
+        except _FactRefused as error:
+            raise FactsProblem(f"{self._where(error)}: {error}") from None
+        except UndefinedError as error:
+            raise TemplateProblem(f"{self._where(error)}: {error.message}") from None
+        except SecurityError as error:
+            raise TemplateProblem(
+                f"{self._where(error)}: refused: the template tried to reach Python internals "
+                f"({error})"
+            ) from None
+        except Exception as error:  # a template is user data: any failure is the template's
+            raise TemplateProblem(
+                f"{self._where(error)}: {type(error).__name__}: {error}"
+            ) from None
+
+    def _where(self, error: BaseException) -> str:
+        line = _template_line(error)
+        return f"{self.template.label}:{line}" if line else self.template.label
+
+    def _check_declared_facts(self) -> None:
+        problems = []
+        for fact_id in self.template.facts:
+            line = self.template.fact_lines.get(fact_id, 2)
+            fact = self._facts.get(fact_id)
+            if fact is None:
+                problems.append(f"{self.template.label}:{line}: facts: unknown fact id {fact_id!r}")
+            elif not fact.verified:
+                problems.append(
+                    f"{self.template.label}:{line}: facts: fact {fact_id!r} is not "
+                    "verified (verified: false) and cannot be used"
+                )
+        if problems:
+            raise FactsProblem("\n".join(problems))
+
+    def _warnings(self, citations: _Citations, letter_date: date) -> list[str]:
+        undeclared = [i for i in citations.numbers if i not in self.template.facts]
+        warnings = [
+            f"{self.template.label} cites {i!r} without listing it under 'facts:'"
+            for i in undeclared
+        ]
+        cited = [self._facts[i] for i in citations.numbers]
+        return warnings + stale_facts(cited, on=letter_date, max_age_days=self._max_fact_age_days)
+
+
+def render_letter(
+    *,
+    template: LetterTemplate,
+    facts: Mapping[str, Fact],
+    mp: MP,
+    constituency: Constituency,
+    sender: Sender,
+    personal: str = "",
+    letter_date: date,
+    max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS,
+    source: Source = "live",
+) -> Letter:
+    """Render one letter (library entry point)."""
+    renderer = LetterRenderer(template, facts, max_fact_age_days=max_fact_age_days)
+    return renderer.render(
+        mp=mp,
+        constituency=constituency,
+        sender=sender,
+        personal=personal,
+        letter_date=letter_date,
+        source=source,
+    )
+
+
+def _context(
+    mp: MP, constituency: Constituency, sender: Sender, personal: str, letter_date: date
+) -> dict[str, Any]:
+    def safe(value: str | None) -> str:
+        return markdown_escape(one_line(value or ""))
+
+    return {
+        "mp": {
+            "name": safe(mp.name),
+            "full_title": safe(mp.full_title),
+            "address_as": safe(mp.address_as),
+            "party": safe(mp.party),
+            "email": safe(mp.email),
+            "constituency": safe(constituency.name),
+        },
+        "sender": {
+            "name": safe(sender.name),
+            "address": [safe(line) for line in sender.address],
+            "postcode": safe(sender.postcode),
+            "email": safe(sender.email),
+        },
+        "personal": markdown_escape(personal),
+        "date": format_date(letter_date),
+    }
+
+
+def _tidy(body: str) -> str:
+    lines = [line.rstrip() for line in body.strip().split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+
+
+def _template_line(error: BaseException) -> int | None:
+    """The template line an error happened on (Jinja rewrites tracebacks to show it)."""
+    if isinstance(error, TemplateSyntaxError):
+        return error.lineno
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == "<template>"]
+    return frames[-1].lineno if frames else None
+
+
+def write_letter(
+    *,
+    template_name: str,
+    postcode: str,
+    sender: Sender,
+    personal: str = "",
+    letter_date: date,
+    offline: bool = False,
+    campaign: Path | None = None,
+    max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS,
+) -> Letter:
+    """Look up the sender's MP and render a letter to them (the ``letter write`` job).
+
+    The template and facts are checked before anything is sent, so a broken template never
+    costs a lookup. Lookup warnings (offline answers) are carried on the letter.
+    """
+    from actkit.facts import load_facts
+    from actkit.representatives import find_mp
+    from actkit.templates import load_template
+
+    renderer = LetterRenderer(
+        load_template(template_name, campaign),
+        load_facts(campaign),
+        max_fact_age_days=max_fact_age_days,
+    )
+    found = find_mp(postcode, offline=offline)
+    letter = renderer.render(
+        mp=found.mp,
+        constituency=found.constituency,
+        sender=sender,
+        personal=personal,
+        letter_date=letter_date,
+        source=found.source,
+    )
+    return replace(letter, warnings=(*found.warnings, *letter.warnings))

@@ -1,0 +1,185 @@
+"""Letter templates: finding them (built-in and campaign) and reading their front matter.
+
+A template is ``<name>.md.j2``: YAML front matter between ``---`` lines (``title``,
+``description``, ``subject``, ``tags``, ``facts``), then a Jinja2 body in Markdown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from actkit.errors import InvalidInput, TemplateProblem
+from actkit.facts import LocatedMapping, load_yaml_with_lines
+
+SUFFIX = ".md.j2"
+CAMPAIGN_ENV = "ACTKIT_CAMPAIGN"
+FRONT_MATTER_FIELDS = {"title", "description", "subject", "tags", "facts"}
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+
+
+@dataclass(frozen=True, slots=True)
+class LetterTemplate:
+    name: str
+    path: Path
+    origin: str
+    """"built-in" or "campaign"."""
+    title: str
+    description: str
+    subject: str
+    tags: tuple[str, ...]
+    facts: tuple[str, ...]
+    body: str
+    """The Jinja source, padded with blank lines so its line numbers are the file's."""
+    fact_lines: dict[str, int]
+    """Line of each fact id in the front matter, for messages."""
+
+    @property
+    def label(self) -> str:
+        return f"{self.path}" if self.origin == "campaign" else f"{self.name}{SUFFIX} (built-in)"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "subject": self.subject,
+            "tags": list(self.tags),
+            "facts": list(self.facts),
+            "origin": self.origin,
+            "path": str(self.path),
+        }
+
+
+def builtin_templates_dir() -> Path:
+    """Inside the installed package; in a source checkout, the top-level folder."""
+    packaged = Path(str(files("actkit"))) / "letter_templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "letter_templates"
+
+
+def campaign_dir(option: Path | None) -> Path | None:
+    """The campaign folder from ``--campaign`` or ``ACTKIT_CAMPAIGN``; checked to exist."""
+    chosen = option or (Path(os.environ[CAMPAIGN_ENV]) if os.environ.get(CAMPAIGN_ENV) else None)
+    if chosen is None:
+        return None
+    if not chosen.is_dir():
+        raise InvalidInput(
+            f"campaign folder {chosen} does not exist (make one with `actkit init {chosen}`)"
+        )
+    return chosen
+
+
+def template_paths(campaign: Path | None) -> dict[str, tuple[Path, str]]:
+    """name → (path, origin); campaign templates replace built-ins of the same name."""
+    found = {
+        p.name[: -len(SUFFIX)]: (p, "built-in") for p in builtin_templates_dir().glob(f"*{SUFFIX}")
+    }
+    if campaign is not None:
+        found.update(
+            {
+                p.name[: -len(SUFFIX)]: (p, "campaign")
+                for p in (campaign / "letter_templates").glob(f"*{SUFFIX}")
+            }
+        )
+    return dict(sorted(found.items()))
+
+
+def list_templates(campaign: Path | None) -> list[LetterTemplate]:
+    return [
+        read_template(name, path, origin)
+        for name, (path, origin) in template_paths(campaign).items()
+    ]
+
+
+def load_template(name: str, campaign: Path | None) -> LetterTemplate:
+    available = template_paths(campaign)
+    if name not in available:
+        raise TemplateProblem(
+            f"no letter template called {name!r}; available: {', '.join(available) or 'none'}"
+        )
+    path, origin = available[name]
+    return read_template(name, path, origin)
+
+
+def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
+    label = str(path) if origin == "campaign" else f"{name}{SUFFIX} (built-in)"
+    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    front_text, body, body_line = _split_front_matter(text, label)
+    meta = _front_matter(front_text, label)
+    return LetterTemplate(
+        name=name,
+        path=path,
+        origin=origin,
+        title=meta["title"],
+        description=meta["description"],
+        subject=meta.get("subject") or meta["title"],
+        tags=tuple(meta.get("tags") or ()),
+        facts=tuple(meta.get("facts") or ()),
+        body="\n" * (body_line - 1) + body,
+        fact_lines=_fact_lines(front_text, meta.get("facts") or ()),
+    )
+
+
+def _split_front_matter(text: str, label: str) -> tuple[str, str, int]:
+    match = re.match(r"---\n(.*?)\n---\n", text, flags=re.DOTALL)
+    if not match:
+        raise TemplateProblem(
+            f"{label}:1: front matter: a template must start with YAML "
+            "between '---' lines (title, description, subject, tags, facts)"
+        )
+    return match.group(1), text[match.end() :], match.group(0).count("\n") + 1
+
+
+def _front_matter(front_text: str, label: str) -> dict[str, Any]:
+    try:
+        meta = load_yaml_with_lines(front_text, label)
+    except InvalidInput as error:
+        # The YAML starts on line 2 of the file, after the opening '---'.
+        raise TemplateProblem(_shift_line(str(error), label)) from None
+    if not isinstance(meta, LocatedMapping):
+        raise TemplateProblem(f"{label}:2: front matter: expected 'key: value' lines")
+    problems = []
+    for key in meta:
+        if key not in FRONT_MATTER_FIELDS:
+            problems.append(
+                f"{label}:{meta.key_lines[key] + 1}: {key}: unknown field "
+                f"(allowed: {', '.join(sorted(FRONT_MATTER_FIELDS))})"
+            )
+    for key in ("title", "description", "subject"):
+        if key in meta and not (isinstance(meta[key], str) and meta[key].strip()):
+            problems.append(f"{label}:{meta.key_lines[key] + 1}: {key}: must be non-empty text")
+    for key in ("title", "description"):
+        if key not in meta:
+            problems.append(f"{label}:2: {key}: missing")
+    for key in ("tags", "facts"):
+        value = meta.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            problems.append(f"{label}:{meta.key_lines[key] + 1}: {key}: must be a list like [a, b]")
+    if problems:
+        raise TemplateProblem("\n".join(problems))
+    return dict(meta)
+
+
+def _shift_line(message: str, label: str) -> str:
+    return re.sub(
+        rf"^{re.escape(label)}:(\d+):", lambda m: f"{label}:{int(m.group(1)) + 1}:", message
+    )
+
+
+def _fact_lines(front_text: str, fact_ids: Any) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    for number, line in enumerate(front_text.split("\n"), start=2):
+        for fact_id in fact_ids:
+            if fact_id not in lines and re.search(
+                rf"(?<![\w-]){re.escape(fact_id)}(?![\w-])", line
+            ):
+                lines[fact_id] = number
+    return lines

@@ -1,0 +1,287 @@
+"""The letter engine: citations, escaping, the sandbox, and what templates may not do."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from actkit import offline
+from actkit.errors import FactsProblem, TemplateProblem
+from actkit.facts import load_facts, parse_facts
+from actkit.letters import CITATION, LetterRenderer, Sender, markdown_escape, render_letter
+from actkit.templates import read_template
+
+MP = offline.mp_for("E14001409")
+SEAT = offline.constituency("E14001409")
+SENDER = Sender(name="Alex Example", address=("1 High Street", "Norwich"), postcode="NR2 1AB")
+DAY = date(2026, 11, 25)
+assert MP is not None and SEAT is not None
+
+FACTS_YAML = """\
+facts:
+  - id: alpha
+    statement: "Alpha is true."
+    as_of: 2026-01-01
+    source: {title: A, publisher: P, published: 2026-01-02, url: "https://example.org/a"}
+    verified: true
+    note: ""
+  - id: beta
+    statement: "Beta *is* also true."
+    as_of: 2020-01-01
+    source: {title: B, publisher: P, published: null, url: "https://example.org/b"}
+    verified: true
+  - id: gamma
+    statement: "Gamma was never checked."
+    as_of: null
+    source: {title: "not found", publisher: "not found", published: null}
+    verified: false
+"""
+
+
+def make_template(tmp_path: Path, body: str, facts: str = "[]", name: str = "t") -> object:
+    path = tmp_path / f"{name}.md.j2"
+    path.write_text(f"---\ntitle: T\ndescription: D\nsubject: S\nfacts: {facts}\n---\n{body}")
+    return read_template(name, path, "campaign")
+
+
+def render(
+    tmp_path: Path, body: str, *, personal: str = "", declared: str = "[]", **kwargs: object
+) -> object:
+    facts = {f.id: f for f in parse_facts(FACTS_YAML, "facts.yaml")}
+    template = make_template(tmp_path, body, declared)
+    return render_letter(
+        template=template,
+        facts=facts,
+        mp=MP,
+        constituency=SEAT,
+        sender=SENDER,
+        personal=personal,
+        letter_date=DAY,
+        **kwargs,
+    )
+
+
+def markers(body: str) -> list[str]:
+    return CITATION.findall(body)
+
+
+def test_citations_number_in_order_of_first_use_and_reuse(tmp_path: Path) -> None:
+    letter = render(
+        tmp_path,
+        'B{{ cite("beta") }} A{{ cite("alpha") }} B again{{ cite("beta") }}',
+        declared="[alpha, beta]",
+    )
+
+    assert markers(letter.body) == ["1", "2", "1"]
+    assert [(r.number, r.fact.id) for r in letter.references] == [(1, "beta"), (2, "alpha")]
+
+
+def test_fact_inserts_statement_with_marker_escaped(tmp_path: Path) -> None:
+    letter = render(tmp_path, '{{ fact("beta") }}', declared="[beta]")
+
+    assert letter.body == "Beta \\*is\\* also true.\ue0001\ue001\n"
+
+
+def test_unknown_fact_names_template_line_and_id(tmp_path: Path) -> None:
+    with pytest.raises(FactsProblem, match=r"t\.md\.j2:8: unknown fact id 'nope'"):
+        render(tmp_path, 'Line 7\n{{ cite("nope") }}')
+
+
+def test_unverified_fact_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(FactsProblem, match=r"t\.md\.j2:7: fact 'gamma' is not verified"):
+        render(tmp_path, '{{ fact("gamma") }}')
+
+
+def test_unverified_fact_in_front_matter_is_refused_before_rendering(tmp_path: Path) -> None:
+    with pytest.raises(FactsProblem, match=r"t\.md\.j2:5: facts: fact 'gamma' is not verified"):
+        render(tmp_path, "Hello", declared="[gamma]")
+
+
+def test_undefined_variable_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(TemplateProblem, match=r"t\.md\.j2:9: 'mp' .*'nmae'|t\.md\.j2:9: .*nmae"):
+        render(tmp_path, "one\ntwo\n{{ mp.nmae }}")
+
+
+def test_syntax_error_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(TemplateProblem, match=r"t\.md\.j2:8: syntax"):
+        render(tmp_path, "ok\n{% if %}")
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cite.__globals__ }}",
+        "{{ mp.__class__.__init__.__globals__ }}",
+        "{{ sender.address.append('x') }}",
+        "{% for c in ().__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+        "{{ self._TemplateReference__context }}",
+        "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    ],
+)
+def test_sandbox_refuses_python_internals(tmp_path: Path, attack: str) -> None:
+    with pytest.raises(TemplateProblem) as caught:
+        render(tmp_path, attack)
+    assert "t.md.j2:7" in str(caught.value)
+
+
+def test_user_values_cannot_inject_markdown_or_citations(tmp_path: Path) -> None:
+    sender = Sender(
+        name="# Boss [x](javascript:alert(1)) \ue0009\ue001",
+        address=("<b>1</b>",),
+        postcode="NR2 1AB",
+    )
+    facts = {f.id: f for f in parse_facts(FACTS_YAML, "facts.yaml")}
+    template = make_template(
+        tmp_path, "{{ sender.name }} {{ sender.address[0] }}\n\n{{ personal }}"
+    )
+    letter = render_letter(
+        template=template,
+        facts=facts,
+        mp=MP,
+        constituency=SEAT,
+        sender=sender,
+        personal="- not a list\n\n1. nor this",
+        letter_date=DAY,
+    )
+
+    assert markers(letter.body) == []
+    assert letter.body.startswith("\\# Boss \\[x\\](javascript:alert(1))")
+    assert "\\<b\\>1\\</b\\>" in letter.body
+    assert "\\- not a list" in letter.body and "1\\. nor this" in letter.body
+
+
+def test_markdown_escape_round_trip_is_literal() -> None:
+    from markdown_it import MarkdownIt
+
+    text = "*a* _b_ [c](d) <e> # f & g `h` | i ~ j !"
+    html = MarkdownIt("commonmark", {"html": False}).render(markdown_escape(text))
+    assert html == "<p>*a* _b_ [c](d) &lt;e&gt; # f &amp; g `h` | i ~ j !</p>\n"
+
+
+def test_old_facts_warn_with_their_age(tmp_path: Path) -> None:
+    letter = render(tmp_path, '{{ cite("beta") }}{{ cite("alpha") }}', declared="[alpha, beta]")
+
+    assert len(letter.warnings) == 1
+    assert (
+        "'beta' is 2,520 days old (as of 1 January 2020), older than 730 days" in letter.warnings[0]
+    )
+
+
+def test_max_fact_age_is_configurable(tmp_path: Path) -> None:
+    letter = render(tmp_path, '{{ cite("alpha") }}', declared="[alpha]", max_fact_age_days=100)
+
+    assert "'alpha' is 328 days old" in letter.warnings[0]
+
+
+def test_citing_an_undeclared_fact_warns(tmp_path: Path) -> None:
+    letter = render(tmp_path, '{{ cite("alpha") }}')
+
+    assert "cites 'alpha' without listing it under 'facts:'" in letter.warnings[0]
+
+
+def test_renderer_is_reusable_and_numbering_restarts(tmp_path: Path) -> None:
+    facts = {f.id: f for f in parse_facts(FACTS_YAML, "facts.yaml")}
+    renderer = LetterRenderer(make_template(tmp_path, '{{ cite("beta") }}', "[beta]"), facts)
+    first = renderer.render(mp=MP, constituency=SEAT, sender=SENDER, personal="", letter_date=DAY)
+    second = renderer.render(mp=MP, constituency=SEAT, sender=SENDER, personal="", letter_date=DAY)
+
+    assert markers(first.body) == markers(second.body) == ["1"]
+
+
+# --- facts files --------------------------------------------------------------------------
+
+SOURCE_OK = "{title: t, publisher: p, published: null, url: 'https://x.org'}"
+
+
+def one_fact(**fields: str) -> str:
+    """A facts file with one fact; keyword values replace the valid defaults."""
+    values = {"id": "x", "statement": "s", "as_of": "null", "source": SOURCE_OK, "verified": "true"}
+    values.update(fields)
+    lines = [f"    {key}: {value}" for key, value in values.items() if value != "-"]
+    return "facts:\n  -" + "\n".join(lines)[3:] + "\n"
+
+
+BROKEN = [
+    ("facts:\n  - id: x\n", "facts.yaml:2: statement: missing"),
+    (one_fact(id="Bad Id"), "facts.yaml:2: id: use lower-case letters"),
+    (one_fact(as_of="2020-13-01"), "facts.yaml:4: as_of: must be a date"),
+    (
+        one_fact(source="{title: t, publisher: p, published: null, url: 'ftp://x'}"),
+        "facts.yaml:5: source.url: must be an http(s) URL",
+    ),
+    (
+        one_fact(source="{title: t, publisher: p, published: null}"),
+        "facts.yaml:5: source.url: missing",
+    ),
+    (one_fact(verified="yes please"), "facts.yaml:6: verified: must be true or false"),
+    ("facts:\n  - id: x\n    statment: s\n", "facts.yaml:3: statment: unknown field"),
+    ("facts: [\n", "facts.yaml:2: YAML"),
+    ("- id: x\n", "facts.yaml:1: facts: expected a 'facts:' list"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BROKEN)
+def test_broken_facts_report_file_line_field(text: str, expected: str) -> None:
+    with pytest.raises(FactsProblem) as caught:
+        parse_facts(text, "facts.yaml")
+    assert expected in str(caught.value)
+
+
+def test_duplicate_ids_are_reported() -> None:
+    one = one_fact().removeprefix("facts:\n")
+    expected = r"facts.yaml:7: id: duplicate id 'x' \(first defined on line 2\)"
+    with pytest.raises(FactsProblem, match=expected):
+        parse_facts("facts:\n" + one + one, "facts.yaml")
+
+
+def test_bundled_facts_load_and_unverified_ones_are_marked() -> None:
+    facts = load_facts()
+    assert len(facts) == 40
+    unverified = {f.id for f in facts.values() if not f.verified}
+    assert unverified == {
+        "russia-11-hospitals-since-nov-2019",
+        "claim-tens-of-thousands-preventable-disease-deaths",
+        "claim-turkey-detained-aid-trucks-dec-2019",
+    }
+
+
+def test_campaign_facts_replace_builtins(tmp_path: Path) -> None:
+    (tmp_path / "facts").mkdir()
+    (tmp_path / "facts" / "mine.yaml").write_text(
+        textwrap.dedent("""\
+        facts:
+          - id: ccm-uk-state-party
+            statement: "Replaced."
+            as_of: 2026-01-01
+            source: {title: t, publisher: p, published: null, url: "https://example.org"}
+            verified: true
+        """)
+    )
+    assert load_facts(tmp_path)["ccm-uk-state-party"].statement == "Replaced."
+
+
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp", "Co")), max_size=60
+    )
+)
+def test_escaped_user_text_renders_literally(text: str) -> None:
+    """Whatever a user types comes out as the same text, never as Markdown structure."""
+    from html import unescape
+
+    from markdown_it import MarkdownIt
+
+    from actkit.text import one_line
+
+    value = one_line(text)
+    html = MarkdownIt("commonmark", {"html": False}).render(markdown_escape(value))
+    if not value:
+        return
+    assert html.startswith("<p>") and html.endswith("</p>\n")
+    assert unescape(html[3:-5]) == value
