@@ -8,11 +8,15 @@ Tests that need the services start ``pytest-httpserver`` and point the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+# The local test servers log every request; that is noise in test output.
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connection refused
 

@@ -6,13 +6,14 @@ cannot be reached.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
 from actkit import offline as snapshot
-from actkit.errors import NoRepresentative, OfflineUnavailable, ServiceUnavailable
+from actkit.errors import ActkitError, NoRepresentative, OfflineUnavailable, ServiceUnavailable
 from actkit.http import HttpClient, members_api, postcodes_api
 from actkit.models import (
     HOUSE_OF_COMMONS_ADDRESS,
@@ -25,6 +26,7 @@ from actkit.models import (
     Source,
 )
 from actkit.postcodes import (
+    BULK_LIMIT,
     NO_WESTMINSTER_MP,
     PostcodesIO,
     crown_dependency,
@@ -374,3 +376,222 @@ class _client:
     def __exit__(self, *exc_info: object) -> None:
         if self._own is not None:
             self._own.close()
+
+
+# --- Many postcodes at once (organiser batches) ---------------------------------------
+
+PAGES_FOR_EVERY_MP = -(-650 // PAGE_SIZE)
+"""Listing every sitting MP takes 33 requests; above this many seats it beats searching."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceAnswer:
+    """What one postcode resolved to, or why it could not."""
+
+    gss_code: str | None
+    source: Source
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SeatAnswer:
+    constituency: Constituency
+    mp: MP | None
+    source: Source
+    problem: str | None = None
+
+
+@dataclass
+class Resolution:
+    """Answers for a batch: by normalised postcode, and by constituency GSS code."""
+
+    places: dict[str, PlaceAnswer] = field(default_factory=dict)
+    seats: dict[str, SeatAnswer] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """Service problems met on the way (each said once), for the report."""
+
+    def note(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
+
+
+def resolve_many(
+    postcodes: Iterable[str], *, offline: bool, http: HttpClient, concurrency: int = 4
+) -> Resolution:
+    """Constituency and MP for many normalised postcodes, with as few requests as possible.
+
+    postcodes.io's bulk endpoint (100 a request) for the postcodes not already cached;
+    then each distinct constituency's MP once: by listing every sitting MP page by page
+    when there are many seats, else a search per seat; then one contact request per MP.
+    Anything a service cannot answer comes from the offline snapshot, marked as such.
+    """
+    resolution = Resolution()
+    _resolve_places(
+        sorted(set(postcodes)), resolution, offline=offline, http=http, concurrency=concurrency
+    )
+    seats = sorted({a.gss_code for a in resolution.places.values() if a.gss_code})
+    live = (
+        [
+            g
+            for g in seats
+            if any(a.gss_code == g and a.source == "live" for a in resolution.places.values())
+        ]
+        if not offline
+        else []
+    )
+    _resolve_seats(seats, set(live), resolution, http=http, concurrency=concurrency)
+    return resolution
+
+
+def _resolve_places(
+    postcodes: list[str],
+    resolution: Resolution,
+    *,
+    offline: bool,
+    http: HttpClient,
+    concurrency: int,
+) -> None:
+    service = PostcodesIO(http, postcodes_api())
+    remote: list[str] = []
+    for postcode in postcodes:
+        dependency = crown_dependency(postcode)
+        if dependency:
+            resolution.places[postcode] = PlaceAnswer(
+                None, "live", f"{postcode} is in the {dependency}, which has no MP at Westminster"
+            )
+        elif offline:
+            resolution.places[postcode] = _offline_answer(postcode)
+        else:
+            remote.append(postcode)
+    cached = [p for p in remote if service.is_cached(p)]
+    for postcode in cached:
+        resolution.places[postcode] = _single_place(service, postcode, resolution)
+    uncached = [p for p in remote if p not in set(cached)]
+    chunks = [uncached[i : i + BULK_LIMIT] for i in range(0, len(uncached), BULK_LIMIT)]
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        for chunk, answers in zip(
+            chunks, pool.map(lambda c: _bulk(service, c), chunks), strict=True
+        ):
+            _record_bulk(chunk, answers, resolution)
+
+
+def _bulk(service: PostcodesIO, chunk: list[str]) -> dict[str, Place | None] | ServiceUnavailable:
+    try:
+        return service.places(chunk)
+    except ServiceUnavailable as error:
+        return error
+
+
+def _record_bulk(
+    chunk: list[str], answers: dict[str, Place | None] | ServiceUnavailable, resolution: Resolution
+) -> None:
+    if isinstance(answers, ServiceUnavailable):
+        resolution.note(f"{answers}; those postcodes were answered from offline data")
+        for postcode in chunk:
+            resolution.places[postcode] = _offline_answer(postcode)
+        return
+    for postcode in chunk:
+        place = answers.get(postcode)
+        resolution.places[postcode] = _live_answer(postcode, place)
+
+
+def _single_place(service: PostcodesIO, postcode: str, resolution: Resolution) -> PlaceAnswer:
+    try:
+        return _live_answer(postcode, service.place(postcode))
+    except ServiceUnavailable as error:
+        resolution.note(f"{error}; those postcodes were answered from offline data")
+        return _offline_answer(postcode)
+    except ActkitError as error:
+        return PlaceAnswer(None, "live", str(error))
+
+
+def _live_answer(postcode: str, place: Place | None) -> PlaceAnswer:
+    if place is None:
+        return PlaceAnswer(None, "live", f"{postcode} is not a postcode in use")
+    try:
+        return PlaceAnswer(constituency_of(place).gss_code, "live")
+    except ActkitError as error:
+        return PlaceAnswer(None, "live", str(error))
+
+
+def _offline_answer(postcode: str) -> PlaceAnswer:
+    try:
+        place = _offline_place(postcode, reason=None)
+    except ActkitError as error:
+        return PlaceAnswer(None, "offline", str(error))
+    return PlaceAnswer(place.constituency.gss_code if place.constituency else None, "offline")
+
+
+def _resolve_seats(
+    seats: list[str], live: set[str], resolution: Resolution, *, http: HttpClient, concurrency: int
+) -> None:
+    for gss in seats:
+        if gss not in live:
+            resolution.seats[gss] = _offline_seat(gss)
+    if not live:
+        return
+    members = MembersAPI(http, members_api())
+    found: dict[str, MP] = {}
+    if len(live) > PAGES_FOR_EVERY_MP:
+        found = _list_every_mp(members, resolution)
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        missing = sorted(live - set(found))
+        for gss, answer in zip(
+            missing, pool.map(lambda g: _search_seat(members, g), missing), strict=True
+        ):
+            if isinstance(answer, MP):
+                found[gss] = answer
+            else:
+                resolution.seats[gss] = answer
+        wanted = sorted(g for g in live if g in found)
+        contacts = pool.map(lambda g: _contact_or_error(members, found[g]), wanted)
+        for gss, contact in zip(wanted, contacts, strict=True):
+            resolution.seats[gss] = _seat_with_contact(gss, found[gss], contact, resolution)
+
+
+def _list_every_mp(members: MembersAPI, resolution: Resolution) -> dict[str, MP]:
+    by_name = {name_key(c.name): gss for gss, c in snapshot.constituencies().items()}
+    found: dict[str, MP] = {}
+    try:
+        for seat_name, mp in members.current_commons_members():
+            gss = by_name.get(name_key(seat_name))
+            if gss:
+                found[gss] = mp
+    except ServiceUnavailable as error:
+        resolution.note(f"{error}; searching seat by seat instead")
+        return {}
+    return found
+
+
+def _search_seat(members: MembersAPI, gss: str) -> MP | SeatAnswer:
+    constituency = snapshot.constituency(gss) or Constituency(gss, gss)
+    try:
+        return members.current_mp(constituency)
+    except NoRepresentative as error:
+        return SeatAnswer(constituency, None, "live", str(error))
+    except ServiceUnavailable:
+        return _offline_seat(gss)
+
+
+def _contact_or_error(members: MembersAPI, mp: MP) -> Contact | ServiceUnavailable:
+    try:
+        return members.contact(mp.member_id or 0)
+    except ServiceUnavailable as error:
+        return error
+
+
+def _seat_with_contact(
+    gss: str, mp: MP, contact: Contact | ServiceUnavailable, resolution: Resolution
+) -> SeatAnswer:
+    constituency = snapshot.constituency(gss) or Constituency(gss, gss)
+    if isinstance(contact, ServiceUnavailable):
+        resolution.note(f"{contact}; contact details for those MPs came from offline data")
+        return SeatAnswer(constituency, _with_snapshot_contact(mp, constituency), "offline")
+    return SeatAnswer(constituency, with_contact(mp, contact), "live")
+
+
+def _offline_seat(gss: str) -> SeatAnswer:
+    constituency = snapshot.constituency(gss) or Constituency(gss, gss)
+    mp = snapshot.mp_for(gss)
+    problem = None if mp else f"the offline data has no MP for {constituency.name}"
+    return SeatAnswer(constituency, mp, "offline", problem)

@@ -325,3 +325,180 @@ def init(
         f"Try it: actkit letter write --campaign {directory} --template example "
         "--postcode 'SW1A 1AA' --name 'Your Name' --address '1 Your Street, Town' --offline"
     )
+
+
+@letter_app.command("batch")
+@reports_errors
+def letter_batch(
+    supporters: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SUPPORTERS.csv",
+            dir_okay=False,
+            help="Spreadsheet export: name, address, postcode; optional email, personal.",
+        ),
+    ],
+    template: Annotated[
+        str, typer.Option("--template", "-t", help="Template name (`actkit templates list`).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", file_okay=False, help="Folder for the drafts and manifest.csv.")
+    ],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="txt, md, html, eml or docx.")] = "txt",
+    campaign: CampaignOption = None,
+    offline: Annotated[
+        bool, typer.Option("--offline", help="Use only the embedded offline data.")
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Finish an interrupted batch in --out; retry failed rows."),
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start over in an --out that already holds a batch.")
+    ] = False,
+    letter_date: Annotated[
+        str | None, typer.Option("--date", help="The letters' date, YYYY-MM-DD. [default: today]")
+    ] = None,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=16, help="Requests in flight at once.")
+    ] = 4,
+    max_fact_age: Annotated[
+        int | None,
+        typer.Option(
+            "--max-fact-age",
+            min=1,
+            metavar="DAYS",
+            help="Warn about facts older than this. [default: 730]",
+        ),
+    ] = None,
+) -> None:
+    """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
+
+    Writes one file per row into --out and appends each row's outcome to --out/manifest.csv
+    as it finishes. A bad row never stops the batch. Exit 0 when every row succeeded, 1 when
+    any failed. Only postcodes are sent to the web services; saved `config` details are not
+    used.
+    """
+    import signal
+
+    from actkit import batch
+    from actkit.formats.letters import infer_format
+    from actkit.templates import campaign_dir
+
+    if resume and force:
+        raise typer.BadParameter("give --resume or --force, not both", param_hint="--resume")
+    options = batch.BatchOptions(
+        template=template,
+        out_dir=out,
+        letter_date=_parse_date(letter_date),
+        fmt=infer_format(fmt, None),
+        campaign=campaign_dir(campaign),
+        offline=offline,
+        resume=resume,
+        force=force,
+        concurrency=concurrency,
+        max_fact_age_days=max_fact_age or _saved_max_fact_age(),
+    )
+    prepared = batch.prepare(supporters, options)
+    # SIGTERM ends the run like Ctrl-C: the row in flight is cleaned up, the manifest kept.
+    signal.signal(signal.SIGTERM, _interrupt)
+    with _progress_bar() as (progress, on_total):
+        report = batch.run_batch(*prepared, options, progress=progress, on_total=on_total)
+    _summarise(report, options)
+    raise typer.Exit(int(report.exit_code))
+
+
+def _interrupt(_signal: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _saved_max_fact_age() -> int:
+    from actkit import config
+
+    return int(config.load().get("max_fact_age_days", 730))
+
+
+class _progress_bar:
+    """A bar with rate and ETA on stderr, only when stderr is a terminal."""
+
+    def __enter__(self) -> tuple[Any, Any]:
+        self._progress: Any = None
+        if not sys.stderr.isatty():
+            return None, None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            ProgressColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.text import Text
+
+        class RateColumn(ProgressColumn):
+            def render(self, task: Any) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:,.0f} rows/s" if speed else "… rows/s")
+
+        progress = Progress(
+            TextColumn("Writing letters"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            RateColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        progress.start()
+        self._progress = progress
+        task = progress.add_task("letters", total=None)
+        return (
+            lambda count: progress.advance(task, count),
+            lambda total: progress.update(task, total=total),
+        )
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _summarise(report: Any, options: Any) -> None:
+    info(
+        f"Wrote {report.written:,} letters to {options.out_dir} ({options.fmt}); "
+        f"manifest: {report.manifest}"
+    )
+    if report.already_done:
+        info(f"{report.already_done:,} rows were already done by an earlier run.")
+    if report.skipped:
+        info(f"Skipped {report.skipped:,} blank row{'s' if report.skipped != 1 else ''}.")
+    if report.failed:
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in report.failed.most_common())
+        info(f"Failed {report.failed_rows:,} rows: {reasons} (see the manifest's error column).")
+    info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
+    if report.offline_rows:
+        from actkit.representatives import offline_notice
+
+        info(
+            f"{report.offline_rows:,} letters used offline data (source 'offline' in the manifest)."
+        )
+        warn(offline_notice(date.today(), postcode_offline=report.offline_postcode_rows > 0))
+    _personalisation(report)
+    warn_all(report.notes)
+
+
+def _personalisation(report: Any) -> None:
+    if not report.written:
+        return
+    identical = report.identical_letters
+    distinct = len(report.text_counts)
+    info(
+        f"Personalisation: {report.with_personal:,} of {report.written:,} letters include the "
+        f"supporter's own words; {identical:,} are identical to another once names and "
+        f"addresses are taken out ({distinct:,} distinct texts)."
+    )
+    if identical:
+        warn(
+            "MPs discount identical letters and WriteToThem refuses them: ask supporters "
+            "for a sentence in their own words (a 'personal' column)."
+        )

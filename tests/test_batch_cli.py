@@ -1,0 +1,583 @@
+"""``actkit letter batch``: one draft per supporter, against a stand-in for both services."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from actkit import offline
+from tests.helpers import run
+from tests.standin import StandIn
+
+COLUMNS = [
+    "row",
+    "name",
+    "postcode",
+    "constituency",
+    "gss_code",
+    "mp_name",
+    "mp_email",
+    "source",
+    "file",
+    "status",
+    "error",
+]
+DATE = ["--date", "2026-11-25"]
+
+
+@pytest.fixture
+def standin(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> StandIn:
+    fake = StandIn()
+
+    def handle(request: Request) -> Response:
+        status, body = fake.answer(
+            request.method, request.path, request.query_string.decode(), request.get_data()
+        )
+        return Response(json.dumps(body), status=status, content_type="application/json")
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(handle)
+    url = httpserver.url_for("").rstrip("/")
+    monkeypatch.setenv("ACTKIT_POSTCODES_API", url)
+    monkeypatch.setenv("ACTKIT_MEMBERS_API", url)
+    return fake
+
+
+def write_csv(
+    path: Path,
+    rows: list[list[str]],
+    header: list[str] | None = None,
+    *,
+    encoding: str = "utf-8",
+    delimiter: str = ",",
+) -> Path:
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter)
+        writer.writerow(header or ["Name", "Address", "Postcode", "Email", "Personal"])
+        writer.writerows(rows)
+    return path
+
+
+def manifest(folder: Path) -> list[dict[str, str]]:
+    with (folder / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def real_postcodes(count: int) -> list[str]:
+    """Real GB postcodes spread over many constituencies (run starts of the offline table)."""
+    table = offline._range_table()
+    seen: dict[str, str] = {}
+    for key, index in zip(table.keys, table.constituency_index, strict=True):
+        code = table.codes[index] if index >= 0 else None
+        text = _base36(key)
+        if (
+            code
+            and code not in seen
+            and re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", text)
+        ):
+            seen[code] = f"{text[:-3]} {text[-3:]}"
+        if len(seen) == count:
+            break
+    return list(seen.values())
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    while number:
+        number, remainder = divmod(number, 36)
+        digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[remainder] + digits
+    return digits
+
+
+BASIC = [
+    [
+        "Alex Example",
+        "1 High Street, Norwich",
+        "NR2 1AB",
+        "alex@example.org",
+        "My family is from Idlib.",
+    ],
+    ["Sam Smith", "2 Low Road, Aberdeen", "ab10 1ab", "", ""],
+    ["Jo Bloggs", "3 Park Lane, London", "SE1P 5ZZ", "", ""],
+]
+
+
+def test_batch_writes_one_letter_per_row_to_each_mp(tmp_path: Path, standin: StandIn) -> None:
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+    out = tmp_path / "out"
+
+    result = run(
+        "letter",
+        "batch",
+        str(supporters),
+        "--template",
+        "syria-civilians",
+        "--out",
+        str(out),
+        *DATE,
+    )
+
+    assert result.exit_code == 0, result.stderr
+    entries = manifest(out)
+    assert list(entries[0]) == COLUMNS
+    assert [(e["row"], e["constituency"], e["source"], e["status"]) for e in entries] == [
+        ("1", "Norwich South", "live", "ok"),
+        ("2", "Aberdeen South", "live", "ok"),
+        ("3", "Bermondsey and Old Southwark", "live", "ok"),
+    ]
+    for entry in entries:
+        letter = (out / entry["file"]).read_text()
+        assert f"Dear {entry['mp_name']}," in letter
+        assert entry["postcode"] in letter  # the supporter's own postcode, for the MP to check
+    assert "My family is from Idlib." in (out / entries[0]["file"]).read_text()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [*(e["file"] for e in entries), "manifest.csv"]
+    )
+    # One bulk postcode request; a search and a contact per constituency.
+    assert standin.counts == {"postcodes bulk": 1, "constituency search": 3, "member contact": 3}
+    assert "Wrote 3 letters" in result.stderr
+    assert "Constituencies: 3; MPs: 3." in result.stderr
+
+
+def test_second_run_on_a_warm_cache_sends_no_lookups(tmp_path: Path, standin: StandIn) -> None:
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+    run("letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "a"), *DATE)
+    standin.counts.clear()
+
+    result = run(
+        "letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "b"), *DATE
+    )
+
+    assert result.exit_code == 0
+    assert sum(standin.counts.values()) == 0
+
+
+def test_many_constituencies_list_members_page_by_page(tmp_path: Path, standin: StandIn) -> None:
+    postcodes = real_postcodes(60)
+    rows = [[f"Person {i}", f"{i} Street, Town", postcodes[i % 60], "", ""] for i in range(250)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+
+    result = run(
+        "letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "o"), *DATE
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert all(e["status"] == "ok" and e["source"] == "live" for e in manifest(tmp_path / "o"))
+    assert standin.counts["postcodes bulk"] == 1  # 60 distinct postcodes fit one request
+    assert standin.counts["members list"] == math.ceil(650 / 20)
+    assert standin.counts["constituency search"] == 0
+    assert standin.counts["member contact"] == 60
+    assert sum(standin.counts.values()) <= math.ceil(250 / 100) + 2 * 60
+
+
+def test_bad_rows_fail_with_reasons_and_never_stop_the_batch(
+    tmp_path: Path, standin: StandIn
+) -> None:
+    standin.vacant.add("E14001409")  # Norwich South
+    standin.__init__(vacant=standin.vacant)  # type: ignore[misc]
+    rows = [
+        ["Good Row", "1 Street", "SE1P 5ZZ", "", ""],
+        ["Bad Shape", "2 Street", "FOO", "", ""],
+        ["", "3 Street", "SE1P 5ZZ", "", ""],
+        ["Islander", "4 Street", "JE2 4WD", "", ""],
+        ["Vacant Seat", "5 Street", "NR2 1AB", "", ""],
+        ["", "", "", "", ""],
+        ["Northern", "6 Street", "BT1 5GS", "", ""],
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+
+    result = run(
+        "letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "o"), *DATE
+    )
+
+    assert result.exit_code == 1
+    entries = {e["row"]: e for e in manifest(tmp_path / "o")}
+    assert entries["1"]["status"] == "ok"
+    assert [entries[r]["status"] for r in "234567"] == [
+        "failed",
+        "failed",
+        "failed",
+        "failed",
+        "skipped",
+        "failed",
+    ]
+    assert "not a valid UK postcode" in entries["2"]["error"]
+    assert entries["3"]["error"] == "the name is empty"
+    assert "no MP at Westminster" in entries["4"]["error"]
+    assert "vacant" in entries["5"]["error"]
+    assert "not a postcode in use" in entries["7"]["error"]
+    summary = result.stderr
+    assert "Failed 5 rows:" in summary
+    for reason in (
+        "malformed postcode",
+        "empty name",
+        "no Westminster MP",
+        "no MP",
+        "unknown postcode",
+    ):
+        assert reason in summary
+    assert "Skipped 1 blank row." in summary
+
+
+def test_missing_column_is_exit_2_before_any_work(tmp_path: Path, standin: StandIn) -> None:
+    supporters = write_csv(tmp_path / "s.csv", [["A", "B"]], header=["Full name", "Email"])
+
+    result = run("letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "o"))
+
+    assert result.exit_code == 2
+    assert (
+        "no 'address' or 'postcode' column (columns found: 'Full name', 'Email')" in result.stderr
+    )
+    assert not (tmp_path / "o").exists()
+    assert sum(standin.counts.values()) == 0
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "header"),
+    [
+        (
+            "utf-8-sig",
+            ",",
+            ["Full name", "Postal address", "Post code", "E-mail", "Personal message"],
+        ),
+        ("utf-8", ";", ["NAME", " Address ", "Postal Code", "email", "personal"]),
+        ("cp1252", ";", ["Name", "Address", "Postcode", "Email", "Personal"]),
+        ("utf-8", "\t", ["name", "address", "postcode", "email", "personal"]),
+    ],
+)
+def test_spreadsheet_exports_are_understood(
+    tmp_path: Path, encoding: str, delimiter: str, header: list[str]
+) -> None:
+    rows = [
+        [
+            "Zoë Ça",
+            "1 Rue Street\nSecond line, Norwich",
+            "NR2 1AB",
+            "",
+            'I gave £5; "quoted"\nacross lines.',
+        ]
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows, header, encoding=encoding, delimiter=delimiter)
+
+    result = run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "o"),
+        "--offline",
+        *DATE,
+    )
+
+    assert result.exit_code == 0, result.stderr
+    entry = manifest(tmp_path / "o")[0]
+    assert entry["name"] == "Zoë Ça"
+    letter = (tmp_path / "o" / entry["file"]).read_text()
+    assert letter.startswith("Zoë Ça\n1 Rue Street\nSecond line\nNorwich\nNR2 1AB\n")
+    assert 'I gave £5; "quoted" across lines.' in letter
+
+
+def test_first_and_last_name_columns_are_joined(tmp_path: Path) -> None:
+    supporters = write_csv(
+        tmp_path / "s.csv",
+        [["Ada", "Lovelace", "1 Street", "Norwich", "NR2 1AB"]],
+        ["First name", "Last name", "Address line 1", "Town", "Postcode"],
+    )
+
+    run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "o"),
+        "--offline",
+        *DATE,
+    )
+
+    assert (
+        (tmp_path / "o" / "000001-ada-lovelace.txt")
+        .read_text()
+        .startswith("Ada Lovelace\n1 Street\nNorwich\n")
+    )
+
+
+def test_file_names_are_safe_and_unique(tmp_path: Path) -> None:
+    names = ["../../escape", "/etc/passwd", "CON", ".hidden", "same", "same", "名前", ""]
+    rows = [[n or "x", "1 Street", "NR2 1AB", "", ""] for n in names]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    out = tmp_path / "o"
+
+    run("letter", "batch", str(supporters), "-t", "blank", "--out", str(out), "--offline", *DATE)
+
+    files = [e["file"] for e in manifest(out)]
+    assert len(set(files)) == len(files) == 8
+    for name in files:
+        assert re.fullmatch(r"\d{6}-[a-z0-9-]+\.txt", name), name
+        assert (out / name).resolve().parent == out.resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["actkit-home", "o", "s.csv"]
+
+
+def test_manifest_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
+    rows = [
+        ['=HYPERLINK("http://x")', "1 Street", "NR2 1AB", "", ""],
+        ["@SUM(1)", "1 St", "+44", "", ""],
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+
+    run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "o"),
+        "--offline",
+        *DATE,
+    )
+
+    entries = manifest(tmp_path / "o")
+    assert entries[0]["name"] == '\'=HYPERLINK("http://x")'
+    assert entries[1]["name"] == "'@SUM(1)" and entries[1]["postcode"] == "'+44"
+
+
+def test_folder_with_a_manifest_needs_resume_or_force(tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+    args = [
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "o"),
+        "--offline",
+        *DATE,
+    ]
+    run(*args)
+
+    refused = run(*args)
+    assert refused.exit_code == 2
+    assert "--resume" in refused.stderr and "--force" in refused.stderr
+
+    (tmp_path / "o" / "keep-me.txt").write_text("organiser's own file")
+    forced = run(*args, "--force")
+    assert forced.exit_code == 0
+    assert len(manifest(tmp_path / "o")) == 3
+    assert (tmp_path / "o" / "keep-me.txt").exists()
+
+
+def test_interrupted_batch_resumes_without_redoing_or_duplicating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [[f"Person {i}", "1 Street", "NR2 1AB", "", f"Reason {i}"] for i in range(1, 11)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    out = tmp_path / "o"
+    args = [
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(out),
+        "--offline",
+        *DATE,
+    ]
+
+    import actkit.batch
+
+    real_write = actkit.batch._write_file
+    calls = {"n": 0}
+
+    def interrupted_write(path: Path, content: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            # Mid-write: the temporary file exists when the interrupt arrives.
+            path.with_name(f".{path.name}.actkit-tmp").write_text("half a let")
+            raise KeyboardInterrupt
+        real_write(path, content)
+
+    monkeypatch.setattr(actkit.batch, "_write_file", interrupted_write)
+    first = run(*args)
+    assert first.exit_code == 130
+    assert len(manifest(out)) == 4
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no partial letter left
+    finished = {p.name: p.stat().st_mtime_ns for p in out.glob("0*.txt")}
+    assert len(finished) == 4
+
+    monkeypatch.setattr(actkit.batch, "_write_file", real_write)
+    assert run(*args).exit_code == 2  # not without --resume
+    resumed = run(*args, "--resume")
+
+    assert resumed.exit_code == 0, resumed.stderr
+    entries = manifest(out)
+    assert sorted(int(e["row"]) for e in entries) == list(range(1, 11))  # each row exactly once
+    assert {
+        p.name: p.stat().st_mtime_ns for p in out.glob("0*.txt") if p.name in finished
+    } == finished
+    assert len(list(out.glob("0*.txt"))) == 10
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert "4 rows were already done" in resumed.stderr
+
+
+def test_resume_retries_failed_rows(tmp_path: Path, standin: StandIn) -> None:
+    standin.__init__(vacant={"E14001409"})  # type: ignore[misc]
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+    args = ["letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "o"), *DATE]
+    assert run(*args).exit_code == 1
+
+    standin.__init__()  # type: ignore[misc]  # the by-election has happened
+    run("cache", "clear")
+    resumed = run(*args, "--resume")
+
+    assert resumed.exit_code == 0
+    entries = manifest(tmp_path / "o")
+    assert sorted(e["row"] for e in entries) == ["1", "2", "3"]
+    assert all(e["status"] == "ok" for e in entries)
+
+
+def test_postcode_service_down_falls_back_offline_per_row(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request("/postcodes", method="POST").respond_with_data("busy", status=503)
+    monkeypatch.setenv("ACTKIT_POSTCODES_API", httpserver.url_for("").rstrip("/"))
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+
+    result = run(
+        "letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "o"), *DATE
+    )
+
+    assert result.exit_code == 0
+    assert {e["source"] for e in manifest(tmp_path / "o")} == {"offline"}
+    assert "postcodes.io is unavailable: HTTP 503" in result.stderr
+    assert "Answered from offline data: MP details as of" in result.stderr
+
+
+def test_personalisation_report(tmp_path: Path) -> None:
+    rows = [
+        ["A One", "1 Street, Norwich", "NR2 1AB", "", ""],
+        ["B Two", "2 Street, Norwich", "NR2 1AB", "", ""],
+        ["C Three", "3 Street, Aberdeen", "AB10 1AB", "", ""],
+        ["D Four", "4 Street, Norwich", "NR2 1AB", "", "My own words about this."],
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+
+    result = run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "syria-civilians",
+        "--out",
+        str(tmp_path / "o"),
+        "--offline",
+        *DATE,
+    )
+
+    assert (
+        "Personalisation: 1 of 4 letters include the supporter's own words; 3 are identical "
+        "to another once names and addresses are taken out (2 distinct texts)."
+    ) in " ".join(result.stderr.split())
+    assert "My own words about this." in (tmp_path / "o" / "000004-d-four.txt").read_text()
+
+
+def test_saved_sender_details_are_not_used(tmp_path: Path) -> None:
+    run("config", "set", "name", "Saved Person")
+    supporters = write_csv(tmp_path / "s.csv", [["Row Person", "1 Street", "NR2 1AB", "", ""]])
+
+    run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "o"),
+        "--offline",
+        *DATE,
+    )
+
+    text = (tmp_path / "o" / "000001-row-person.txt").read_text()
+    assert "Saved Person" not in text and text.startswith("Row Person\n")
+
+
+def test_eml_batch_needs_each_supporters_email(tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+
+    result = run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "o"),
+        "--format",
+        "eml",
+        "--offline",
+        *DATE,
+    )
+
+    entries = manifest(tmp_path / "o")
+    assert result.exit_code == 1
+    assert entries[0]["status"] == "ok" and entries[0]["file"].endswith(".eml")
+    assert entries[1]["error"] == "an .eml needs the supporter's email address"
+
+
+@pytest.mark.slow
+def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
+    rows = [[f"Person {i}", "1 Street", "NR2 1AB", "", ""] for i in range(4000)]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+    out = tmp_path / "o"
+    args = [
+        sys.executable,
+        "-m",
+        "actkit",
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "syria-civilians",
+        "--out",
+        str(out),
+        "--offline",
+        *DATE,
+    ]
+    env = {**os.environ, "ACTKIT_HOME": str(tmp_path / "home")}
+    process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if (out / "manifest.csv").exists() and len(
+            (out / "manifest.csv").read_bytes().splitlines()
+        ) > 50:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+
+    assert process.returncode == 130, stderr
+    done = len(manifest(out))
+    assert 0 < done < 4000
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    assert len(list(out.glob("0*.txt"))) == done
+
+    resumed = subprocess.run([*args, "--resume"], env=env, capture_output=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert sorted(int(e["row"]) for e in manifest(out)) == list(range(1, 4001))
