@@ -47,7 +47,8 @@ class StandIn:
         self, method: str, path: str, query: dict[str, list[str]], body: bytes
     ) -> tuple[str, int, Any]:
         if method == "POST" and path == "/postcodes":
-            return "postcodes bulk", 200, self._bulk(json.loads(body))
+            wanted = query.get("filter", [""])[0].split(",")
+            return "postcodes bulk", 200, self._bulk(json.loads(body), [w for w in wanted if w])
         if match := re.fullmatch(r"/postcodes/([A-Za-z0-9 ]+)", path):
             return "postcodes lookup", *self._postcode(match.group(1))
         if path == "/api/Location/Constituency/Search":
@@ -78,13 +79,16 @@ class StandIn:
             return 404, {"status": 404, "error": "Postcode not found"}
         return 200, {"status": 200, "result": result}
 
-    def _bulk(self, request: Any) -> Any:
+    def _bulk(self, request: Any, wanted: list[str]) -> Any:
         postcodes = request["postcodes"]
         assert len(postcodes) <= 100, "postcodes.io refuses more than 100"
-        return {
-            "status": 200,
-            "result": [{"query": p, "result": self._place(p)} for p in postcodes],
-        }
+        results = []
+        for postcode in postcodes:
+            place = self._place(postcode)
+            if place is not None and wanted:  # postcodes.io's ``filter`` on bulk lookups
+                place = {key: place[key] for key in wanted if key in place}
+            results.append({"query": postcode, "result": place})
+        return {"status": 200, "result": results}
 
     def _constituency_search(self, text: str) -> Any:
         items = []

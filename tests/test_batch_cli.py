@@ -76,29 +76,13 @@ def manifest(folder: Path) -> list[dict[str, str]]:
 
 
 def real_postcodes(count: int) -> list[str]:
-    """Real GB postcodes spread over many constituencies (run starts of the offline table)."""
-    table = offline._range_table()
+    """Real GB postcodes, one in each of ``count`` constituencies."""
     seen: dict[str, str] = {}
-    for key, index in zip(table.keys, table.constituency_index, strict=True):
-        code = table.codes[index] if index >= 0 else None
-        text = _base36(key)
-        if (
-            code
-            and code not in seen
-            and re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}", text)
-        ):
-            seen[code] = f"{text[:-3]} {text[-3:]}"
+    for postcode, gss in offline.run_starts():
+        seen.setdefault(gss, postcode)
         if len(seen) == count:
             break
     return list(seen.values())
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while number:
-        number, remainder = divmod(number, 36)
-        digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[remainder] + digits
-    return digits
 
 
 BASIC = [
@@ -403,26 +387,28 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
 
     import actkit.batch
 
-    real_write = actkit.batch._write_file
+    real_draft = actkit.batch._LetterWriter.draft
     calls = {"n": 0}
 
-    def interrupted_write(path: Path, content: Any) -> None:
+    def interrupted_draft(self: Any, supporter: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 5:
-            # Mid-write: the temporary file exists when the interrupt arrives.
-            path.with_name(f".{path.name}.actkit-tmp").write_text("half a let")
+            # As if the process had been killed mid-write before: a stray temporary file.
+            (out / ".000005-person-5.txt.actkit-tmp").write_text("half a let")
             raise KeyboardInterrupt
-        real_write(path, content)
+        return real_draft(self, supporter)
 
-    monkeypatch.setattr(actkit.batch, "_write_file", interrupted_write)
+    monkeypatch.setattr(actkit.batch._LetterWriter, "draft", interrupted_draft)
     first = run(*args)
     assert first.exit_code == 130
-    assert len(manifest(out)) == 4
+    assert "Interrupted." in first.stderr
+    listed = [e["file"] for e in manifest(out)]
+    assert 1 <= len(listed) <= 4
+    assert sorted(listed) == sorted(p.name for p in out.glob("0*.txt"))  # folder = manifest
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no partial letter left
-    finished = {p.name: p.stat().st_mtime_ns for p in out.glob("0*.txt")}
-    assert len(finished) == 4
+    finished = {name: (out / name).stat().st_mtime_ns for name in listed}
 
-    monkeypatch.setattr(actkit.batch, "_write_file", real_write)
+    monkeypatch.setattr(actkit.batch._LetterWriter, "draft", real_draft)
     assert run(*args).exit_code == 2  # not without --resume
     resumed = run(*args, "--resume")
 
@@ -434,7 +420,7 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
     } == finished
     assert len(list(out.glob("0*.txt"))) == 10
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
-    assert "4 rows were already done" in resumed.stderr
+    assert f"{len(listed)} rows were already done" in resumed.stderr
 
 
 def test_resume_retries_failed_rows(tmp_path: Path, standin: StandIn) -> None:

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import functools
 import hashlib
+import queue
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -85,6 +89,11 @@ class BatchReport:
     notes: list[str] = field(default_factory=list)
     manifest: Path = Path()
     requests: dict[str, int] = field(default_factory=dict)
+    """Requests that reached the network (not the cache), by service."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall time of each phase: "scan", "lookup", "write"."""
+    interrupted: bool = False
+    """The run was asked to stop before the last row; --resume finishes it."""
 
     @property
     def failed_rows(self) -> int:
@@ -97,6 +106,8 @@ class BatchReport:
 
     @property
     def exit_code(self) -> ExitCode:
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
         return ExitCode.NO_ANSWER if self.failed_rows else ExitCode.OK
 
 
@@ -126,15 +137,22 @@ def run_batch(
     progress: Progress | None = None,
     on_total: Callable[[int], None] | None = None,
     http: HttpClient | None = None,
+    stop: threading.Event | None = None,
 ) -> BatchReport:
-    """Write one draft per supporter into ``options.out_dir``; see the module docstring."""
+    """Write one draft per supporter into ``options.out_dir``; see the module docstring.
+
+    Setting ``stop`` (from a signal handler, say) ends the run at the next row: letters
+    already on disk go into the manifest, and the report says ``interrupted``.
+    """
     out_dir = options.out_dir
     manifest_path = out_dir / MANIFEST
     done = _previous_run(manifest_path, options)
     out_dir.mkdir(parents=True, exist_ok=True)
     sweep_temporary_files(out_dir)
     report = BatchReport(manifest=manifest_path, already_done=len(done))
+    started = time.perf_counter()
     postcodes, to_do = _collect_postcodes(supporters, done)
+    report.seconds["scan"] = time.perf_counter() - started
     if on_total:
         on_total(to_do)
     owned_http = http or HttpClient()
@@ -142,25 +160,141 @@ def run_batch(
         resolution = resolve_many(
             postcodes, offline=options.offline, http=owned_http, concurrency=options.concurrency
         )
+        report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
+        with resolution:
+            _write_letters(
+                supporters,
+                renderer,
+                options,
+                resolution,
+                report,
+                done,
+                progress=progress,
+                stop=stop,
+            )
         report.requests = dict(owned_http.requests_sent)
     finally:
         if http is None:
             owned_http.close()
-    report.notes.extend(resolution.notes)
-    writer = _LetterWriter(renderer, options, resolution, report)
+    report.notes[:0] = resolution.notes
+    return report
+
+
+def _write_letters(
+    supporters: SupporterFile,
+    renderer: LetterRenderer,
+    options: BatchOptions,
+    resolution: Resolution,
+    report: BatchReport,
+    done: set[int],
+    *,
+    progress: Progress | None,
+    stop: threading.Event | None,
+) -> None:
+    """Pass 2: render each row's letter and write it, appending to the manifest in order."""
+    out_dir, manifest_path = options.out_dir, report.manifest
+    writing = time.perf_counter()
+    drafts = _LetterWriter(renderer, options, resolution, report)
     try:
-        with _manifest(manifest_path) as manifest:
-            for supporter in supporters.rows():
-                report.rows += 1
-                if supporter.row in done:
-                    continue
-                manifest.writerow(_neutralised(writer.write(supporter)))
-                if progress:
-                    progress(1)
+        with _manifest(manifest_path) as manifest, _DiskWriter() as disk:
+
+            def record(finished: Iterator[_Draft]) -> None:
+                for draft in finished:
+                    manifest.writerow(_neutralised(drafts.finish(draft)))
+                    if progress:
+                        progress(1)
+
+            try:
+                for supporter in supporters.rows():
+                    if stop is not None and stop.is_set():
+                        report.interrupted = True
+                        break
+                    report.rows += 1
+                    if supporter.row not in done:
+                        record(disk.submit(drafts.draft(supporter)))
+            except KeyboardInterrupt:
+                record(disk.salvage())  # every letter already on disk goes in the manifest
+                raise
+            record(disk.salvage() if report.interrupted else disk.drain())
     finally:
         # However the run ends (Ctrl-C, SIGTERM, a bug), no partial letter stays behind.
         sweep_temporary_files(out_dir)
-    return report
+    report.seconds["write"] = time.perf_counter() - writing
+
+
+@dataclass(slots=True)
+class _Draft:
+    """One row's outcome: its manifest cells and, for a letter, what to write where."""
+
+    cells: list[str]
+    path: Path | None = None
+    content: str | bytes | None = None
+    letter: Letter | None = None
+    gss_code: str = ""
+    offline_postcode: bool = False
+    write_error: OSError | None = None
+
+
+class _DiskWriter:
+    """Writes drafts on a background thread so rendering does not wait for the disk.
+
+    Rows come back in their original order, each only once its file is in place, so the
+    manifest never lists a letter that is not on disk. At most ``WINDOW`` drafts wait.
+    """
+
+    WINDOW = 256
+
+    def __enter__(self) -> _DiskWriter:
+        self._todo: queue.Queue[_Draft | None] = queue.Queue(maxsize=self.WINDOW)
+        self._done: queue.SimpleQueue[_Draft] = queue.SimpleQueue()
+        self._in_flight = 0
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="actkit-write", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is not None:
+            self._cancelled.set()  # an interrupt: drop what has not been written yet
+        self._todo.put(None)
+        self._thread.join()
+
+    def _work(self) -> None:
+        while (draft := self._todo.get()) is not None:
+            if draft.path is not None and draft.content is not None:
+                if self._cancelled.is_set():
+                    draft.write_error = InterruptedError("interrupted")
+                else:
+                    try:
+                        _write_file(draft.path, draft.content)
+                    except OSError as error:
+                        draft.write_error = error
+            draft.content = None  # on disk now; do not keep the text
+            self._done.put(draft)
+
+    def submit(self, draft: _Draft) -> Iterator[_Draft]:
+        self._todo.put(draft)
+        self._in_flight += 1
+        yield from self._collect(block=False)
+
+    def drain(self) -> Iterator[_Draft]:
+        yield from self._collect(block=True)
+
+    def salvage(self) -> Iterator[_Draft]:
+        """After an interrupt: keep what is written, drop what is not."""
+        self._cancelled.set()
+        for draft in self._collect(block=True):
+            if not isinstance(draft.write_error, InterruptedError):
+                yield draft
+
+    def _collect(self, *, block: bool) -> Iterator[_Draft]:
+        while self._in_flight:
+            try:
+                draft = self._done.get(block=block)
+            except queue.Empty:
+                return
+            self._in_flight -= 1
+            yield draft
 
 
 def _previous_run(manifest_path: Path, options: BatchOptions) -> set[int]:
@@ -213,16 +347,17 @@ def _start_over(manifest_path: Path) -> None:
     manifest_path.unlink()
 
 
-def _collect_postcodes(supporters: SupporterFile, done: set[int]) -> tuple[set[str], int]:
-    postcodes: set[str] = set()
+def _collect_postcodes(supporters: SupporterFile, done: set[int]) -> tuple[list[str], int]:
+    """Distinct valid postcodes in order of first appearance, and how many rows to do."""
+    postcodes: dict[str, None] = {}
     to_do = 0
     for supporter in supporters.rows():
         if supporter.row in done:
             continue
         to_do += 1
         with contextlib.suppress(ActkitError):
-            postcodes.add(normalise_postcode(supporter.postcode))
-    return postcodes, to_do
+            postcodes[normalise_postcode(supporter.postcode)] = None
+    return list(postcodes), to_do
 
 
 @contextlib.contextmanager
@@ -239,14 +374,23 @@ def _manifest(path: Path) -> Iterator[Any]:
 
 @dataclass
 class _FlushingWriter:
-    """Each manifest row reaches the disk as soon as its letter does."""
+    """Manifest rows reach the disk within a fraction of a second of their letters.
+
+    Flushing after every row would cost a system call per letter. A row lost in a crash
+    before its flush is harmless: its letter is simply written again on --resume.
+    """
 
     writer: Any
     handle: IO[str]
+    interval: float = 0.2
+    _last_flush: float = field(default_factory=time.monotonic)
 
     def writerow(self, row: list[str]) -> None:
         self.writer.writerow(row)
-        self.handle.flush()
+        now = time.monotonic()
+        if now - self._last_flush >= self.interval:
+            self.handle.flush()
+            self._last_flush = now
 
 
 def _neutralised(cells: list[str]) -> list[str]:
@@ -269,23 +413,29 @@ class _LetterWriter:
         self._resolution = resolution
         self._report = report
         self._extension = options.fmt
-        # A resumed or restarted run owns the drafts already in the folder.
+        # A resumed or restarted run owns the drafts already in the folder; a new run must
+        # not replace anyone else's files (listed once: one stat per letter adds up).
         self._may_replace = options.resume or options.force
+        self._existing = set() if self._may_replace else {p.name for p in options.out_dir.iterdir()}
         self._warned: set[str] = set()
 
-    def write(self, supporter: Supporter) -> list[str]:
+    def draft(self, supporter: Supporter) -> _Draft:
+        """Render one supporter's letter (or say why not); writing happens elsewhere."""
         if supporter.blank:
-            self._report.skipped += 1
-            return [str(supporter.row), "", "", "", "", "", "", "", "", "skipped", ""]
+            return _Draft([str(supporter.row), "", "", "", "", "", "", "", "", "skipped", ""])
         try:
-            return self._write(supporter)
+            return self._draft(supporter)
         except ActkitError as error:
-            reason = _reason(error)
-            self._report.failed[reason] += 1
+            return self._failed(supporter, _reason(error), str(error).split("\n")[0])
+
+    def finish(self, draft: _Draft) -> list[str]:
+        """Count a row whose file (if any) is now on disk; return its manifest cells."""
+        report = self._report
+        if draft.write_error is not None:
+            report.failed["write error"] += 1
+            problem = draft.write_error.strerror or str(draft.write_error)
             return [
-                str(supporter.row),
-                supporter.name,
-                supporter.postcode,
+                *draft.cells[:3],
                 "",
                 "",
                 "",
@@ -293,10 +443,21 @@ class _LetterWriter:
                 "",
                 "",
                 "failed",
-                str(error).split("\n")[0],
+                f"cannot write {draft.cells[8]}: {problem}",
             ]
+        if draft.cells[9] == "skipped":
+            report.skipped += 1
+        elif draft.letter is not None:
+            self._record(draft.letter, draft.gss_code)
+            report.offline_postcode_rows += draft.offline_postcode
+        return draft.cells
 
-    def _write(self, supporter: Supporter) -> list[str]:
+    def _failed(self, supporter: Supporter, reason: str, message: str) -> _Draft:
+        self._report.failed[reason] += 1
+        cells = [str(supporter.row), supporter.name, supporter.postcode]
+        return _Draft([*cells, "", "", "", "", "", "", "failed", message])
+
+    def _draft(self, supporter: Supporter) -> _Draft:
         if not supporter.name:
             raise _RowProblem("empty name", "the name is empty")
         postcode = normalise_postcode(supporter.postcode)
@@ -305,7 +466,7 @@ class _LetterWriter:
             raise _RowProblem(
                 _place_reason(place.problem or ""), place.problem or "no constituency"
             )
-        seat = self._resolution.seats[place.gss_code]
+        seat = self._resolution.seat(place.gss_code)
         if seat.mp is None:
             raise _RowProblem("no MP", seat.problem or "no MP")
         if self._options.fmt == "eml":
@@ -321,12 +482,9 @@ class _LetterWriter:
         )
         name = f"{supporter.row:06d}-{slug(supporter.name)}.{self._extension}"
         path = self._options.out_dir / name
-        if not self._may_replace and path.exists():
+        if name in self._existing:
             raise _RowProblem("file exists", f"{name} already exists in the folder")
-        _write_file(path, render(letter, self._options.fmt))
-        self._record(letter, seat.mp.member_id, place.gss_code)
-        self._report.offline_postcode_rows += place.source == "offline"
-        return [
+        cells = [
             str(supporter.row),
             supporter.name,
             postcode,
@@ -339,13 +497,21 @@ class _LetterWriter:
             "ok",
             "",
         ]
+        return _Draft(
+            cells,
+            path,
+            render(letter, self._options.fmt),
+            letter,
+            place.gss_code,
+            place.source == "offline",
+        )
 
-    def _record(self, letter: Letter, member_id: int | None, gss: str) -> None:
+    def _record(self, letter: Letter, gss: str) -> None:
         report = self._report
         report.written += 1
         report.constituencies.add(gss)
-        if member_id is not None:
-            report.mps.add(member_id)
+        if letter.mp.member_id is not None:
+            report.mps.add(letter.mp.member_id)
         report.offline_rows += letter.source == "offline"
         report.with_personal += letter.has_personal
         report.text_counts[_fingerprint(letter)] += 1
@@ -398,22 +564,26 @@ def _sender(supporter: Supporter, postcode: str) -> Sender:
 
 def _fingerprint(letter: Letter) -> bytes:
     """The letter's words with the sender's and MP's names and addresses taken out."""
+    sender = letter.sender
+    values = {
+        _escaped(v) for v in (sender.name, *sender.address, sender.postcode, sender.email) if v
+    }
+    values.update(_mp_values(letter.mp, letter.constituency.name))
     text = letter.body
-    personal_values = (
-        letter.sender.name,
-        *letter.sender.address,
-        letter.sender.postcode,
-        letter.sender.email or "",
-        letter.mp.name,
-        letter.mp.full_title,
-        letter.mp.address_as,
-        letter.constituency.name,
-    )
-    for value in sorted(
-        {markdown_escape(one_line(v)) for v in personal_values if v}, key=len, reverse=True
-    ):
+    for value in sorted(values, key=len, reverse=True):
         text = text.replace(value, "")
-    return hashlib.blake2b(" ".join(text.split()).encode(), digest_size=16).digest()
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _escaped(value: str) -> str:
+    return markdown_escape(one_line(value))
+
+
+@functools.lru_cache(maxsize=1024)
+def _mp_values(mp: MP, constituency: str) -> frozenset[str]:
+    return frozenset(
+        _escaped(v) for v in (mp.name, mp.full_title, mp.address_as, constituency) if v
+    )
 
 
 def _write_file(path: Path, content: str | bytes) -> None:

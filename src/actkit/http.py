@@ -99,6 +99,9 @@ class HttpClient:
         self._session = _make_session(use_cache)
         self.requests_sent: dict[str, int] = {}
         """Requests that went to the network (not the cache), by service: for reports."""
+        self._down: dict[str, ServiceUnavailable] = {}
+        """Services that failed after every retry: asked no more in this run, so a batch
+        falls back to offline data at once instead of retrying every remaining request."""
 
     def get_json(
         self,
@@ -111,13 +114,17 @@ class HttpClient:
         return self._send(service, "GET", url, params=params, expire_after=expire_after)
 
     def post_json(
-        self, service: str, url: str, payload: Any, *, expire_after: timedelta
+        self,
+        service: str,
+        url: str,
+        payload: Any,
+        *,
+        params: dict[str, Any] | None = None,
+        expire_after: timedelta,
     ) -> JsonResponse:
-        return self._send(service, "POST", url, json=payload, expire_after=expire_after)
-
-    def is_cached(self, url: str) -> bool:
-        cache = getattr(self._session, "cache", None)
-        return bool(cache is not None and cache.contains(url=url))
+        return self._send(
+            service, "POST", url, json=payload, params=params, expire_after=expire_after
+        )
 
     def close(self) -> None:
         self._session.close()
@@ -129,6 +136,15 @@ class HttpClient:
         self.close()
 
     def _send(self, service: str, method: str, url: str, **kwargs: Any) -> JsonResponse:
+        if service in self._down:
+            raise self._down[service]
+        try:
+            return self._send_once(service, method, url, **kwargs)
+        except ServiceUnavailable as error:
+            self._down.setdefault(service, error)
+            raise
+
+    def _send_once(self, service: str, method: str, url: str, **kwargs: Any) -> JsonResponse:
         expire_after = kwargs.pop("expire_after")
         if isinstance(self._session, requests_cache.CachedSession):
             kwargs["expire_after"] = expire_after
@@ -181,6 +197,11 @@ def _make_session(use_cache: bool) -> requests.Session:
             allowable_methods=("GET", "POST"),
             allowable_codes=(200,),
             filter_fn=_cacheable,
+            # A batch saves hundreds of answers: write-ahead logging without waiting for the
+            # disk on every one. A power cut can cost the newest entries of a cache, which
+            # is only a cache; see _open_cache for a damaged one.
+            wal=True,
+            fast_save=True,
         )
     else:
         session = requests.Session()

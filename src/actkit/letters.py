@@ -9,6 +9,7 @@ headings, links or citations of its own.
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 from collections.abc import Mapping
@@ -17,9 +18,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from actkit.errors import FactsProblem, TemplateProblem
 from actkit.facts import Fact, stale_facts
@@ -40,8 +42,13 @@ _MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", flags=re.MULTILINE)
 _MD_BLOCK_START = re.compile(r"^(\s*)([-+=>])", flags=re.MULTILINE)
 
 
+_NEEDS_ESCAPE = re.compile(r"[\\`*_\[\]<>#|~&!\ue000-\uf8ff]|^\s*([-+=>]|\d+[.)])", re.MULTILINE)
+
+
 def markdown_escape(text: str) -> str:
     """Make user text literal in Markdown (and strip anything that looks like a citation)."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text  # most names and addresses: nothing to do
     text = _PRIVATE_USE.sub("", text)
     text = _MD_INLINE.sub(r"\\\1", text)
     # A digit cannot be escaped in CommonMark: escape the "." or ")" that makes a list.
@@ -91,23 +98,34 @@ class Letter:
         return format_date(self.date)
 
 
-@dataclass
-class _Citations:
-    """Numbers citations in order of first use; a fact cited again keeps its number."""
+# Inside a rendered body a citation is first the fact's id between two more private-use
+# characters; numbering them afterwards, in order of appearance, is the same as numbering
+# in order of use (Jinja renders top to bottom) and lets literal citations be resolved
+# once, when the template is compiled, instead of on every letter.
+_CITED_OPEN, _CITED_CLOSE = "\ue002", "\ue003"
+_CITED = re.compile(f"{_CITED_OPEN}([^{_CITED_CLOSE}]*){_CITED_CLOSE}")
+CITATION_FUNCTIONS = ("cite", "fact")
+
+
+class _FactRefused(Exception):
+    """Raised inside a render; turned into FactsProblem with the template line."""
+
+
+@dataclass(frozen=True)
+class _FactFunctions:
+    """``cite`` and ``fact`` as templates see them."""
 
     facts: Mapping[str, Fact]
-    numbers: dict[str, int] = field(default_factory=dict)
 
-    def cite(self, fact_id: str) -> str:
-        fact = self._usable(fact_id)
-        number = self.numbers.setdefault(fact.id, len(self.numbers) + 1)
-        return f"{MARK_OPEN}{number}{MARK_CLOSE}"
+    def cite(self, fact_id: Any) -> str:
+        fact = self.usable(fact_id)
+        return f"{_CITED_OPEN}{fact.id}{_CITED_CLOSE}"
 
-    def fact(self, fact_id: str) -> str:
+    def fact(self, fact_id: Any) -> str:
         marker = self.cite(fact_id)
         return markdown_escape(self.facts[fact_id].statement) + marker
 
-    def _usable(self, fact_id: Any) -> Fact:
+    def usable(self, fact_id: Any) -> Fact:
         fact = self.facts.get(fact_id) if isinstance(fact_id, str) else None
         if fact is None:
             raise _FactRefused(f"unknown fact id {fact_id!r}")
@@ -118,8 +136,48 @@ class _Citations:
         return fact
 
 
-class _FactRefused(Exception):
-    """Raised inside a render; turned into FactsProblem with the template line."""
+class _FoldLiteralCitations(NodeTransformer):
+    """Replace ``cite("id")`` / ``fact("id")`` with their text at compile time.
+
+    Problems (unknown or unverified ids) are collected with their lines: a template that
+    cites a fact it may not is broken, whichever branch the citation sits in.
+    """
+
+    def __init__(self, functions: _FactFunctions, label: str) -> None:
+        self.functions = functions
+        self.label = label
+        self.problems: list[str] = []
+
+    def visit_Call(self, node: nodes.Call) -> nodes.Node:
+        literal = (
+            isinstance(node.node, nodes.Name)
+            and node.node.name in CITATION_FUNCTIONS
+            and len(node.args) == 1
+            and isinstance(node.args[0], nodes.Const)
+            and not (node.kwargs or node.dyn_args or node.dyn_kwargs)
+        )
+        if not literal:
+            return self.generic_visit(node)
+        name, fact_id = node.node.name, node.args[0].value  # type: ignore[attr-defined]
+        try:
+            text = getattr(self.functions, name)(fact_id)
+        except _FactRefused as error:
+            self.problems.append(f"{self.label}:{node.lineno}: {error}")
+            return node
+        return nodes.Const(text, lineno=node.lineno)
+
+
+def _number_citations(body: str) -> tuple[str, tuple[str, ...]]:
+    """Turn fact-id sentinels into numbered markers; return the ids in number order."""
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        fact_id = match.group(1)
+        return f"{MARK_OPEN}{numbers.setdefault(fact_id, len(numbers) + 1)}{MARK_CLOSE}"
+
+    if _CITED_OPEN not in body:
+        return body, ()
+    return _CITED.sub(number, body), tuple(numbers)
 
 
 _ENVIRONMENT = ImmutableSandboxedEnvironment(
@@ -139,15 +197,30 @@ class LetterRenderer:
     ) -> None:
         self.template = template
         self._facts = facts
+        self._functions = _FactFunctions(facts)
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
         try:
-            self._body = _ENVIRONMENT.from_string(template.body)
+            self._body = self._compile(template.body)
             self._subject = _ENVIRONMENT.from_string(template.subject)
+            # Most subjects are plain text: no need to render them for every letter.
+            plain = "{" not in template.subject
+            self._fixed_subject = one_line(template.subject) if plain else None
         except TemplateSyntaxError as error:
             raise TemplateProblem(
                 f"{template.label}:{error.lineno}: syntax: {error.message}"
             ) from None
+
+    def _compile(self, source: str) -> Any:
+        tree = _ENVIRONMENT.parse(source)
+        folding = _FoldLiteralCitations(self._functions, self.template.label)
+        tree = folding.visit(tree)
+        if folding.problems:
+            raise FactsProblem("\n".join(folding.problems))
+        code = _ENVIRONMENT.compile(tree)
+        return _ENVIRONMENT.template_class.from_code(
+            _ENVIRONMENT, code, _ENVIRONMENT.make_globals(None)
+        )
 
     def render(
         self,
@@ -159,12 +232,11 @@ class LetterRenderer:
         letter_date: date,
         source: Source = "live",
     ) -> Letter:
-        citations = _Citations(self._facts)
         personal_text = multi_line(personal)
         context = _context(mp, constituency, sender, personal_text, letter_date)
-        body = self._run(self._body, context, citations)
-        subject = one_line(self._run(self._subject, context, _Citations({})))
-        references = tuple(Reference(n, self._facts[i]) for i, n in citations.numbers.items())
+        body, cited = _number_citations(self._run(self._body, context))
+        subject = self._fixed_subject or one_line(_CITED.sub("", self._run(self._subject, context)))
+        references = tuple(Reference(n, self._facts[i]) for n, i in enumerate(cited, start=1))
         return Letter(
             template=self.template.name,
             subject=subject,
@@ -176,12 +248,13 @@ class LetterRenderer:
             references=references,
             source=source,
             has_personal=bool(personal_text),
-            warnings=tuple(self._warnings(citations, letter_date)),
+            warnings=self._warnings(cited, letter_date),
         )
 
-    def _run(self, compiled: Any, context: dict[str, Any], citations: _Citations) -> str:
+    def _run(self, compiled: Any, context: dict[str, Any]) -> str:
+        functions = self._functions
         try:
-            return str(compiled.render(**context, cite=citations.cite, fact=citations.fact))
+            return str(compiled.render(**context, cite=functions.cite, fact=functions.fact))
         except _FactRefused as error:
             raise FactsProblem(f"{self._where(error)}: {error}") from None
         except UndefinedError as error:
@@ -215,14 +288,16 @@ class LetterRenderer:
         if problems:
             raise FactsProblem("\n".join(problems))
 
-    def _warnings(self, citations: _Citations, letter_date: date) -> list[str]:
-        undeclared = [i for i in citations.numbers if i not in self.template.facts]
+    @functools.lru_cache(maxsize=64)  # noqa: B019  # one renderer per command; few keys
+    def _warnings(self, cited_ids: tuple[str, ...], letter_date: date) -> tuple[str, ...]:
+        undeclared = [i for i in cited_ids if i not in self.template.facts]
         warnings = [
             f"{self.template.label} cites {i!r} without listing it under 'facts:'"
             for i in undeclared
         ]
-        cited = [self._facts[i] for i in citations.numbers]
-        return warnings + stale_facts(cited, on=letter_date, max_age_days=self._max_fact_age_days)
+        cited = [self._facts[i] for i in cited_ids]
+        stale = stale_facts(cited, on=letter_date, max_age_days=self._max_fact_age_days)
+        return (*warnings, *stale)
 
 
 def render_letter(
@@ -249,26 +324,33 @@ def render_letter(
     )
 
 
+def _safe(value: str | None) -> str:
+    return markdown_escape(one_line(value or ""))
+
+
+@functools.lru_cache(maxsize=1024)
+def _mp_context(mp: MP, constituency: Constituency) -> dict[str, str]:
+    """Escaped once per MP: a batch writes to the same few hundred MPs again and again."""
+    return {
+        "name": _safe(mp.name),
+        "full_title": _safe(mp.full_title),
+        "address_as": _safe(mp.address_as),
+        "party": _safe(mp.party),
+        "email": _safe(mp.email),
+        "constituency": _safe(constituency.name),
+    }
+
+
 def _context(
     mp: MP, constituency: Constituency, sender: Sender, personal: str, letter_date: date
 ) -> dict[str, Any]:
-    def safe(value: str | None) -> str:
-        return markdown_escape(one_line(value or ""))
-
     return {
-        "mp": {
-            "name": safe(mp.name),
-            "full_title": safe(mp.full_title),
-            "address_as": safe(mp.address_as),
-            "party": safe(mp.party),
-            "email": safe(mp.email),
-            "constituency": safe(constituency.name),
-        },
+        "mp": dict(_mp_context(mp, constituency)),
         "sender": {
-            "name": safe(sender.name),
-            "address": [safe(line) for line in sender.address],
-            "postcode": safe(sender.postcode),
-            "email": safe(sender.email),
+            "name": _safe(sender.name),
+            "address": [_safe(line) for line in sender.address],
+            "postcode": _safe(sender.postcode),
+            "email": _safe(sender.email),
         },
         "personal": markdown_escape(personal),
         "date": format_date(letter_date),
@@ -276,8 +358,11 @@ def _context(
 
 
 def _tidy(body: str) -> str:
-    lines = [line.rstrip() for line in body.strip().split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)) + "\n"
+    body = body.strip()
+    if " \n" in body or "\t\n" in body or "\n\n\n" in body:
+        lines = [line.rstrip() for line in body.split("\n")]
+        body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return body + "\n"
 
 
 def _template_line(error: BaseException) -> int | None:

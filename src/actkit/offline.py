@@ -10,7 +10,9 @@ import csv
 import functools
 import io
 import json
+import re
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
@@ -88,10 +90,37 @@ def gss_for_postcode(postcode: str) -> str | None:
     """
     table = _range_table()
     position = bisect_right(table.keys, int(postcode.replace(" ", ""), 36)) - 1
-    if position < 0:
-        return None
+    return _code_at(table, position) if position >= 0 else None
+
+
+def _code_at(table: _RangeTable, position: int) -> str | None:
+    # Runs with no constituency decode to -1, or (in 31 unallocated gaps of the published
+    # table) to an index one past the end of ``codes``: both mean "no answer".
     index = table.constituency_index[position]
     return table.codes[index] if 0 <= index < len(table.codes) else None
+
+
+_POSTCODE_SHAPE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}")
+_BASE36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def run_starts() -> Iterator[tuple[str, str]]:
+    """(postcode, GSS code) for the first postcode of every run: real GB postcodes spread
+    over every constituency, for tests and benchmarks."""
+    table = _range_table()
+    for position, key in enumerate(table.keys):
+        code = _code_at(table, position)
+        text = _from_base36(key)
+        if code and _POSTCODE_SHAPE.fullmatch(text):
+            yield f"{text[:-3]} {text[-3:]}", code
+
+
+def _from_base36(number: int) -> str:
+    digits = ""
+    while number:
+        number, remainder = divmod(number, 36)
+        digits = _BASE36[remainder] + digits
+    return digits
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ SERVICE = "postcodes.io"
 POSTCODE_CACHE_LIFETIME = timedelta(days=30)
 BULK_LIMIT = 100
 """postcodes.io refuses more than 100 postcodes in one bulk request."""
+BULK_FIELDS = "postcode,country,parliamentary_constituency,codes"
+"""Only these come back from a bulk lookup (postcodes.io's ``filter``): a fifth of the bytes."""
 
 # Outward code: one or two letters, a digit, then an optional letter or digit; inward code:
 # a digit and two letters. The same shape postcodes.io accepts.
@@ -80,15 +82,12 @@ class PostcodesIO:
             found.update(self._bulk_chunk(wanted[start : start + BULK_LIMIT]))
         return found
 
-    def is_cached(self, postcode: str) -> bool:
-        compact = postcode.replace(" ", "")
-        return self._http.is_cached(f"{self._base_url}/postcodes/{compact}")
-
     def _bulk_chunk(self, chunk: list[str]) -> dict[str, Place | None]:
         response = self._http.post_json(
             SERVICE,
             f"{self._base_url}/postcodes",
             {"postcodes": chunk},
+            params={"filter": BULK_FIELDS},
             expire_after=POSTCODE_CACHE_LIFETIME,
         )
         if response.status != 200:

@@ -5,10 +5,11 @@ cannot be reached.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -83,25 +84,30 @@ class MembersAPI:
     def contact(self, member_id: int) -> Contact:
         return parse_contact(self._get(f"/api/Members/{member_id}/Contact"))
 
-    def current_commons_members(self) -> Iterator[tuple[str, MP]]:
-        """Every sitting MP as (constituency name, MP), page by page (33 pages for 650)."""
-        skip, total = 0, None
-        while total is None or skip < total:
-            body = self._get(
-                "/api/Members/Search", House=1, IsCurrentMember="true", skip=skip, take=PAGE_SIZE
-            )
-            total = body.get("totalResults") if isinstance(body, Mapping) else None
-            if not isinstance(total, int):
-                raise ServiceUnavailable(SERVICE, "unexpected response shape (no totalResults)")
-            items = _items(body)
-            if not items:
-                break
-            for item in items:
+    def current_commons_members(self, *, concurrency: int = 1) -> list[tuple[str, MP]]:
+        """Every sitting MP as (constituency name, MP): 33 pages of 20 for 650 seats.
+
+        The first page gives the total; the rest are fetched ``concurrency`` at a time.
+        """
+        first = self._member_page(0)
+        total = first.get("totalResults")
+        if not isinstance(total, int):
+            raise ServiceUnavailable(SERVICE, "unexpected response shape (no totalResults)")
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            rest = list(pool.map(self._member_page, range(PAGE_SIZE, total, PAGE_SIZE)))
+        members = []
+        for body in (first, *rest):
+            for item in _items(body):
                 value = item.get("value") if isinstance(item, Mapping) else None
                 seat = _seat_of(value)
                 if seat is not None and isinstance(value, Mapping):
-                    yield seat, parse_member(value)
-            skip += PAGE_SIZE
+                    members.append((seat, parse_member(value)))
+        return members
+
+    def _member_page(self, skip: int) -> Any:
+        return self._get(
+            "/api/Members/Search", House=1, IsCurrentMember="true", skip=skip, take=PAGE_SIZE
+        )
 
     def _get(self, path: str, **params: Any) -> Any:
         response = self._http.get_json(
@@ -401,18 +407,39 @@ class SeatAnswer:
     problem: str | None = None
 
 
-@dataclass
 class Resolution:
-    """Answers for a batch: by normalised postcode, and by constituency GSS code."""
+    """Answers for a batch: by normalised postcode, and (as they arrive) by constituency.
 
-    places: dict[str, PlaceAnswer] = field(default_factory=dict)
-    seats: dict[str, SeatAnswer] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    """Service problems met on the way (each said once), for the report."""
+    Places are all known when ``resolve_many`` returns; MPs' contact details keep arriving
+    on background threads, so letters can be written while the rest are fetched.
+    ``seat`` waits for the one it needs. Close it (or use ``with``) to stop fetching.
+    """
+
+    def __init__(self, concurrency: int = 4) -> None:
+        self.places: dict[str, PlaceAnswer] = {}
+        self._seats: dict[str, SeatAnswer | Future[SeatAnswer]] = {}
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="actkit-mp")
+        self._lock = threading.Lock()
+        self.notes: list[str] = []
+        """Service problems met on the way (each said once), for the report."""
+
+    def seat(self, gss_code: str) -> SeatAnswer:
+        answer = self._seats[gss_code]
+        return answer.result() if isinstance(answer, Future) else answer
 
     def note(self, message: str) -> None:
-        if message not in self.notes:
-            self.notes.append(message)
+        with self._lock:
+            if message not in self.notes:
+                self.notes.append(message)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> Resolution:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
 
 def resolve_many(
@@ -420,26 +447,32 @@ def resolve_many(
 ) -> Resolution:
     """Constituency and MP for many normalised postcodes, with as few requests as possible.
 
-    postcodes.io's bulk endpoint (100 a request) for the postcodes not already cached;
-    then each distinct constituency's MP once: by listing every sitting MP page by page
-    when there are many seats, else a search per seat; then one contact request per MP.
-    Anything a service cannot answer comes from the offline snapshot, marked as such.
+    postcodes.io's bulk endpoint (100 a request); then each distinct constituency's MP
+    once: by listing every sitting MP page by page when there are many seats, else a search
+    per seat; then one contact request per MP, in the order the postcodes were given (so
+    the first letters can be written first). Anything a service cannot answer comes from
+    the offline snapshot, marked as such.
     """
-    resolution = Resolution()
-    _resolve_places(
-        sorted(set(postcodes)), resolution, offline=offline, http=http, concurrency=concurrency
-    )
-    seats = sorted({a.gss_code for a in resolution.places.values() if a.gss_code})
-    live = (
-        [
-            g
-            for g in seats
-            if any(a.gss_code == g and a.source == "live" for a in resolution.places.values())
-        ]
-        if not offline
-        else []
-    )
-    _resolve_seats(seats, set(live), resolution, http=http, concurrency=concurrency)
+    ordered = list(dict.fromkeys(postcodes))
+    resolution = Resolution(concurrency)
+    try:
+        _resolve_places(
+            sorted(ordered), resolution, offline=offline, http=http, concurrency=concurrency
+        )
+        seats = list(
+            dict.fromkeys(
+                answer.gss_code
+                for answer in map(resolution.places.__getitem__, ordered)
+                if answer.gss_code
+            )
+        )
+        # A seat reached through a live postcode answer gets a live MP; one reached only
+        # through offline answers (the service was down) stays offline.
+        live = {a.gss_code for a in resolution.places.values() if a.gss_code and a.source == "live"}
+        _resolve_seats(seats, live, resolution, http=http, concurrency=concurrency)
+    except BaseException:
+        resolution.close()
+        raise
     return resolution
 
 
@@ -463,11 +496,8 @@ def _resolve_places(
             resolution.places[postcode] = _offline_answer(postcode)
         else:
             remote.append(postcode)
-    cached = [p for p in remote if service.is_cached(p)]
-    for postcode in cached:
-        resolution.places[postcode] = _single_place(service, postcode, resolution)
-    uncached = [p for p in remote if p not in set(cached)]
-    chunks = [uncached[i : i + BULK_LIMIT] for i in range(0, len(uncached), BULK_LIMIT)]
+    # Sorted, so the same supporters make the same requests and a re-run hits the cache.
+    chunks = [remote[i : i + BULK_LIMIT] for i in range(0, len(remote), BULK_LIMIT)]
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for chunk, answers in zip(
             chunks, pool.map(lambda c: _bulk(service, c), chunks), strict=True
@@ -495,16 +525,6 @@ def _record_bulk(
         resolution.places[postcode] = _live_answer(postcode, place)
 
 
-def _single_place(service: PostcodesIO, postcode: str, resolution: Resolution) -> PlaceAnswer:
-    try:
-        return _live_answer(postcode, service.place(postcode))
-    except ServiceUnavailable as error:
-        resolution.note(f"{error}; those postcodes were answered from offline data")
-        return _offline_answer(postcode)
-    except ActkitError as error:
-        return PlaceAnswer(None, "live", str(error))
-
-
 def _live_answer(postcode: str, place: Place | None) -> PlaceAnswer:
     if place is None:
         return PlaceAnswer(None, "live", f"{postcode} is not a postcode in use")
@@ -525,35 +545,35 @@ def _offline_answer(postcode: str) -> PlaceAnswer:
 def _resolve_seats(
     seats: list[str], live: set[str], resolution: Resolution, *, http: HttpClient, concurrency: int
 ) -> None:
+    members = MembersAPI(http, members_api())
+    listed: dict[str, MP] = {}
+    if len(live) > PAGES_FOR_EVERY_MP:
+        listed = _list_every_mp(members, resolution, concurrency)
     for gss in seats:
         if gss not in live:
-            resolution.seats[gss] = _offline_seat(gss)
-    if not live:
-        return
-    members = MembersAPI(http, members_api())
-    found: dict[str, MP] = {}
-    if len(live) > PAGES_FOR_EVERY_MP:
-        found = _list_every_mp(members, resolution)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        missing = sorted(live - set(found))
-        for gss, answer in zip(
-            missing, pool.map(lambda g: _search_seat(members, g), missing), strict=True
-        ):
-            if isinstance(answer, MP):
-                found[gss] = answer
-            else:
-                resolution.seats[gss] = answer
-        wanted = sorted(g for g in live if g in found)
-        contacts = pool.map(lambda g: _contact_or_error(members, found[g]), wanted)
-        for gss, contact in zip(wanted, contacts, strict=True):
-            resolution.seats[gss] = _seat_with_contact(gss, found[gss], contact, resolution)
+            resolution._seats[gss] = _offline_seat(gss)
+        else:
+            known = listed.get(gss)
+            resolution._seats[gss] = resolution._pool.submit(
+                _live_seat, members, gss, known, resolution
+            )
 
 
-def _list_every_mp(members: MembersAPI, resolution: Resolution) -> dict[str, MP]:
+def _live_seat(
+    members: MembersAPI, gss: str, known: MP | None, resolution: Resolution
+) -> SeatAnswer:
+    """A seat's MP (searched for unless the listing named them) with contact details."""
+    mp = known or _search_seat(members, gss)
+    if isinstance(mp, SeatAnswer):
+        return mp
+    return _seat_with_contact(gss, mp, _contact_or_error(members, mp), resolution)
+
+
+def _list_every_mp(members: MembersAPI, resolution: Resolution, concurrency: int) -> dict[str, MP]:
     by_name = {name_key(c.name): gss for gss, c in snapshot.constituencies().items()}
     found: dict[str, MP] = {}
     try:
-        for seat_name, mp in members.current_commons_members():
+        for seat_name, mp in members.current_commons_members(concurrency=concurrency):
             gss = by_name.get(name_key(seat_name))
             if gss:
                 found[gss] = mp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 
@@ -12,8 +13,13 @@ _CONTROL_EXCEPT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]
 _SPACES = re.compile(r"[ \t]+")
 
 
+_ALREADY_ONE_LINE = re.compile(r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]*")
+
+
 def one_line(value: str) -> str:
     """Strip control characters (newlines included) and collapse runs of spaces."""
+    if "  " not in value and _ALREADY_ONE_LINE.fullmatch(value):
+        return value.strip()  # the common case, without rewriting the string
     return _SPACES.sub(" ", _CONTROL.sub(" ", value)).strip()
 
 
@@ -31,6 +37,7 @@ def address_lines(value: str) -> tuple[str, ...]:
     return tuple(line for line in (one_line(part) for part in parts) if line)
 
 
+@functools.lru_cache(maxsize=256)
 def format_date(day: date) -> str:
     """British style, without a leading zero: "5 January 2020"."""
     return f"{day.day} {day:%B %Y}"

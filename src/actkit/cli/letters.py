@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -379,8 +383,6 @@ def letter_batch(
     any failed. Only postcodes are sent to the web services; saved `config` details are not
     used.
     """
-    import signal
-
     from actkit import batch
     from actkit.formats.letters import infer_format
     from actkit.templates import campaign_dir
@@ -400,16 +402,34 @@ def letter_batch(
         max_fact_age_days=max_fact_age or _saved_max_fact_age(),
     )
     prepared = batch.prepare(supporters, options)
-    # SIGTERM ends the run like Ctrl-C: the row in flight is cleaned up, the manifest kept.
-    signal.signal(signal.SIGTERM, _interrupt)
-    with _progress_bar() as (progress, on_total):
-        report = batch.run_batch(*prepared, options, progress=progress, on_total=on_total)
+    stop = threading.Event()
+    with _stop_on_signals(stop), _progress_bar() as (progress, on_total):
+        report = batch.run_batch(
+            *prepared, options, progress=progress, on_total=on_total, stop=stop
+        )
     _summarise(report, options)
+    if report.interrupted:
+        info("Interrupted: run the same command with --resume to finish the rest.")
     raise typer.Exit(int(report.exit_code))
 
 
-def _interrupt(_signal: int, _frame: Any) -> None:
-    raise KeyboardInterrupt
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C or SIGTERM asks the batch to stop after the current row (so the manifest and
+    the folder agree); a second one stops at once."""
+
+    def handler(_signal: int, _frame: Any) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        info("Stopping after the current letter (press Ctrl-C again to stop at once)...")
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _saved_max_fact_age() -> int:

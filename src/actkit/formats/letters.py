@@ -7,6 +7,7 @@ instead: MPs answer only constituents, and need the address to check.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import textwrap
@@ -172,12 +173,56 @@ def to_text(letter: Letter) -> str:
 
 
 def _text_body(letter: Letter) -> str:
+    return "\n\n".join(_chunk_text(chunk) for chunk in _chunks(letter.body))
+
+
+_FENCE = re.compile(r"^(```|~~~)", flags=re.MULTILINE)
+# Anything that could be Markdown syntax; a chunk without any is plain text as it stands.
+_MAYBE_MARKDOWN = re.compile(r"[\\`*_\[\]<>#|~&!\n]|^[\s\d+=-]")
+
+
+def _chunks(markdown: str) -> list[str]:
+    """Top-level pieces of a body, split at blank lines.
+
+    Letters from one template share most of their paragraphs, so each piece's text is
+    cached (``_chunk_text``): a batch formats each shared paragraph once. An indented
+    piece (a list item's continuation) or one inside a code fence stays with the last.
+    """
+    chunks: list[str] = []
+    in_fence = False
+    for piece in markdown.strip("\n").split("\n\n"):
+        if chunks and (in_fence or piece[:1] in (" ", "\t")):
+            chunks[-1] += "\n\n" + piece
+        else:
+            chunks.append(piece)
+        if ("```" in piece or "~~~" in piece) and len(_FENCE.findall(piece)) % 2:
+            in_fence = not in_fence
+    return chunks
+
+
+@functools.lru_cache(maxsize=4096)
+def _chunk_text(chunk: str) -> str:
+    if not _MAYBE_MARKDOWN.search(chunk):
+        return _wrap(CITATION.sub(r"[\1]", chunk.strip()), "", "")
     text, previous = "", None
-    for block in blocks(letter.body):
+    for block in blocks(chunk):
         same_list = previous is not None and block.list_id and block.list_id == previous.list_id
         text += ("\n" if same_list else "\n\n" if previous else "") + _wrap_block(block)
         previous = block
     return text
+
+
+def _wrap(line: str, prefix: str, indent: str) -> str:
+    if len(prefix) + len(line) <= WIDTH:
+        return prefix + line  # what textwrap would give, without its cost
+    return textwrap.fill(
+        line,
+        WIDTH,
+        initial_indent=prefix,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _plain(runs: tuple[Run, ...]) -> str:
@@ -188,25 +233,21 @@ def _wrap_block(block: Block) -> str:
     prefix = {"bullet": "- ", "numbered": f"{block.number}. ", "quote": "> "}.get(block.kind, "")
     indent = " " * len(prefix) if block.kind != "quote" else "> "
     lines = _plain(block.runs).split("\n")
-    wrapped = [
-        textwrap.fill(
-            line,
-            WIDTH,
-            initial_indent=prefix if i == 0 else indent,
-            subsequent_indent=indent,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-        for i, line in enumerate(lines)
-    ]
-    return "\n".join(wrapped)
+    return "\n".join(
+        _wrap(line, prefix if i == 0 else indent, indent) for i, line in enumerate(lines)
+    )
 
 
 def _text_references(letter: Letter) -> str:
-    if not letter.references:
+    return _references_text(letter.references)
+
+
+@functools.lru_cache(maxsize=64)
+def _references_text(references: tuple[Reference, ...]) -> str:
+    if not references:
         return "\n"
     entries = []
-    for reference in letter.references:
+    for reference in references:
         who_title, dates, url = reference_text(reference)
         label = f"[{reference.number}] "
         entry = textwrap.fill(
