@@ -385,9 +385,9 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
         *DATE,
     ]
 
-    import actkit.batch
+    import actkit.drafting
 
-    real_draft = actkit.batch._LetterWriter.draft
+    real_draft = actkit.drafting.Drafter.draft
     calls = {"n": 0}
 
     def interrupted_draft(self: Any, supporter: Any) -> Any:
@@ -398,7 +398,7 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
             raise KeyboardInterrupt
         return real_draft(self, supporter)
 
-    monkeypatch.setattr(actkit.batch._LetterWriter, "draft", interrupted_draft)
+    monkeypatch.setattr(actkit.drafting.Drafter, "draft", interrupted_draft)
     first = run(*args)
     assert first.exit_code == 130
     assert "Interrupted." in first.stderr
@@ -408,7 +408,7 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no partial letter left
     finished = {name: (out / name).stat().st_mtime_ns for name in listed}
 
-    monkeypatch.setattr(actkit.batch._LetterWriter, "draft", real_draft)
+    monkeypatch.setattr(actkit.drafting.Drafter, "draft", real_draft)
     assert run(*args).exit_code == 2  # not without --resume
     resumed = run(*args, "--resume")
 

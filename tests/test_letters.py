@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import textwrap
 from datetime import date
 from pathlib import Path
@@ -285,3 +286,70 @@ def test_escaped_user_text_renders_literally(text: str) -> None:
         return
     assert html.startswith("<p>") and html.endswith("</p>\n")
     assert unescape(html[3:-5]) == value
+
+
+# --- rendering once per MP and filling in each supporter's values ------------------------
+
+SENDER_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@pytest.mark.parametrize(
+    "name", ["syria-civilians", "meeting-request", "follow-up", "thank-you", "blank"]
+)
+def test_bundled_templates_use_sender_values_plainly(name: str) -> None:
+    from actkit.templates import load_template
+
+    renderer = LetterRenderer(load_template(name, None), load_facts())
+    assert renderer._plain_row_values
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ sender.name | upper }}",
+        "{% for line in sender.address %}{{ line }}{% endfor %}",
+        "{{ sender.name ~ '!' }}",
+        "{% if sender.name == 'x' %}x{% endif %}",
+        "{% set personal = 'x' %}{{ personal }}",
+        "{{ personal | length }}",
+    ],
+)
+def test_other_uses_of_sender_values_render_in_full(tmp_path: Path, body: str) -> None:
+    facts = {f.id: f for f in parse_facts(FACTS_YAML, "facts.yaml")}
+    renderer = LetterRenderer(make_template(tmp_path, body), facts)
+    assert not renderer._plain_row_values
+
+
+@given(name=SENDER_TEXT, email=SENDER_TEXT, personal=SENDER_TEXT)
+def test_rendering_by_substitution_matches_a_full_render(
+    name: str, email: str, personal: str
+) -> None:
+    """The shortcut batches rely on must give exactly what a full render gives."""
+    from dataclasses import replace as with_changes
+
+    for template in ("syria-civilians", "meeting-request", "blank"):
+        renderer = _renderers(template)
+        sender = with_changes(SENDER, name=name, email=email or None)
+        fast = renderer.render(
+            mp=MP, constituency=SEAT, sender=sender, personal=personal, letter_date=DAY
+        )
+        renderer._plain_row_values = False
+        try:
+            full = renderer.render(
+                mp=MP, constituency=SEAT, sender=sender, personal=personal, letter_date=DAY
+            )
+        finally:
+            renderer._plain_row_values = True
+        assert fast.form_digest and not full.form_digest
+        assert dataclasses.replace(fast, form_digest=b"") == full
+
+
+_RENDERERS: dict[str, LetterRenderer] = {}
+
+
+def _renderers(name: str) -> LetterRenderer:
+    from actkit.templates import load_template
+
+    if name not in _RENDERERS:
+        _RENDERERS[name] = LetterRenderer(load_template(name, None), load_facts())
+    return _RENDERERS[name]

@@ -2,4 +2,6 @@
 
 from actkit.cli import main
 
-main()
+# Guarded: worker processes (see actkit.drafting) import the main module again.
+if __name__ == "__main__":
+    main()

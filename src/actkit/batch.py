@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import functools
-import hashlib
-import queue
 import threading
 import time
 from collections import Counter
@@ -22,22 +19,15 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from actkit.errors import ActkitError, ExitCode, InvalidInput, OutputExists
-from actkit.fileio import TEMP_SUFFIX, slug, sweep_temporary_files
-from actkit.formats.letters import Format, render
+from actkit.drafting import Drafter, DraftSettings, Job, RowResult, draft_in_order, make_job
+from actkit.errors import ActkitError, ExitCode, OutputExists
+from actkit.fileio import TEMP_SUFFIX, sweep_temporary_files
+from actkit.formats.letters import Format
 from actkit.http import HttpClient
-from actkit.letters import (
-    DEFAULT_MAX_FACT_AGE_DAYS,
-    Letter,
-    LetterRenderer,
-    Sender,
-    markdown_escape,
-)
-from actkit.models import MP, Source
+from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer
 from actkit.postcodes import normalise_postcode
 from actkit.representatives import Resolution, resolve_many
-from actkit.supporters import Supporter, SupporterFile
-from actkit.text import address_lines, one_line
+from actkit.supporters import SupporterFile
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = (
@@ -141,8 +131,8 @@ def run_batch(
 ) -> BatchReport:
     """Write one draft per supporter into ``options.out_dir``; see the module docstring.
 
-    Setting ``stop`` (from a signal handler, say) ends the run at the next row: letters
-    already on disk go into the manifest, and the report says ``interrupted``.
+    Setting ``stop`` (from a signal handler, say) ends the run soon after: letters already
+    on disk go into the manifest, and the report says ``interrupted``.
     """
     out_dir = options.out_dir
     manifest_path = out_dir / MANIFEST
@@ -155,6 +145,7 @@ def run_batch(
     report.seconds["scan"] = time.perf_counter() - started
     if on_total:
         on_total(to_do)
+    drafter = Drafter(_settings(options), renderer)
     owned_http = http or HttpClient()
     try:
         resolution = resolve_many(
@@ -163,138 +154,80 @@ def run_batch(
         report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
         with resolution:
             _write_letters(
-                supporters,
-                renderer,
-                options,
-                resolution,
-                report,
-                done,
-                progress=progress,
-                stop=stop,
+                supporters, drafter, resolution, report, done, to_do, progress=progress, stop=stop
             )
         report.requests = dict(owned_http.requests_sent)
+        report.notes[:0] = resolution.notes
     finally:
         if http is None:
             owned_http.close()
-    report.notes[:0] = resolution.notes
+        # However the run ends (Ctrl-C, SIGTERM, a bug), no partial letter stays behind.
+        sweep_temporary_files(out_dir)
     return report
+
+
+def _settings(options: BatchOptions) -> DraftSettings:
+    # A resumed or restarted run owns the drafts already in the folder; a new run must not
+    # replace anyone else's files (listed once: a check per letter adds up).
+    replaceable = options.resume or options.force
+    existing = frozenset() if replaceable else frozenset(p.name for p in options.out_dir.iterdir())
+    return DraftSettings(
+        out_dir=options.out_dir,
+        fmt=options.fmt,
+        letter_date=options.letter_date,
+        existing=existing,
+    )
 
 
 def _write_letters(
     supporters: SupporterFile,
-    renderer: LetterRenderer,
-    options: BatchOptions,
+    drafter: Drafter,
     resolution: Resolution,
     report: BatchReport,
     done: set[int],
+    to_do: int,
     *,
     progress: Progress | None,
     stop: threading.Event | None,
 ) -> None:
-    """Pass 2: render each row's letter and write it, appending to the manifest in order."""
-    out_dir, manifest_path = options.out_dir, report.manifest
+    """Pass 2: draft each row's letter, appending its outcome to the manifest in order."""
     writing = time.perf_counter()
-    drafts = _LetterWriter(renderer, options, resolution, report)
-    try:
-        with _manifest(manifest_path) as manifest, _DiskWriter() as disk:
 
-            def record(finished: Iterator[_Draft]) -> None:
-                for draft in finished:
-                    manifest.writerow(_neutralised(drafts.finish(draft)))
-                    if progress:
-                        progress(1)
+    def jobs() -> Iterator[Job]:
+        for supporter in supporters.rows():
+            report.rows += 1
+            if supporter.row not in done:
+                yield make_job(supporter, resolution.places, resolution.seat)
 
-            try:
-                for supporter in supporters.rows():
-                    if stop is not None and stop.is_set():
-                        report.interrupted = True
-                        break
-                    report.rows += 1
-                    if supporter.row not in done:
-                        record(disk.submit(drafts.draft(supporter)))
-            except KeyboardInterrupt:
-                record(disk.salvage())  # every letter already on disk goes in the manifest
-                raise
-            record(disk.salvage() if report.interrupted else disk.drain())
-    finally:
-        # However the run ends (Ctrl-C, SIGTERM, a bug), no partial letter stays behind.
-        sweep_temporary_files(out_dir)
+    finished = 0
+    with _manifest(report.manifest) as manifest:
+        for result in draft_in_order(drafter, jobs(), stop):
+            manifest.writerow(_neutralised(result.cells))
+            _count(report, result)
+            finished += 1
+            if progress:
+                progress(1)
+    report.interrupted = finished < to_do
     report.seconds["write"] = time.perf_counter() - writing
 
 
-@dataclass(slots=True)
-class _Draft:
-    """One row's outcome: its manifest cells and, for a letter, what to write where."""
-
-    cells: list[str]
-    path: Path | None = None
-    content: str | bytes | None = None
-    letter: Letter | None = None
-    gss_code: str = ""
-    offline_postcode: bool = False
-    write_error: OSError | None = None
-
-
-class _DiskWriter:
-    """Writes drafts on a background thread so rendering does not wait for the disk.
-
-    Rows come back in their original order, each only once its file is in place, so the
-    manifest never lists a letter that is not on disk. At most ``WINDOW`` drafts wait.
-    """
-
-    WINDOW = 256
-
-    def __enter__(self) -> _DiskWriter:
-        self._todo: queue.Queue[_Draft | None] = queue.Queue(maxsize=self.WINDOW)
-        self._done: queue.SimpleQueue[_Draft] = queue.SimpleQueue()
-        self._in_flight = 0
-        self._cancelled = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="actkit-write", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if exc_info[0] is not None:
-            self._cancelled.set()  # an interrupt: drop what has not been written yet
-        self._todo.put(None)
-        self._thread.join()
-
-    def _work(self) -> None:
-        while (draft := self._todo.get()) is not None:
-            if draft.path is not None and draft.content is not None:
-                if self._cancelled.is_set():
-                    draft.write_error = InterruptedError("interrupted")
-                else:
-                    try:
-                        _write_file(draft.path, draft.content)
-                    except OSError as error:
-                        draft.write_error = error
-            draft.content = None  # on disk now; do not keep the text
-            self._done.put(draft)
-
-    def submit(self, draft: _Draft) -> Iterator[_Draft]:
-        self._todo.put(draft)
-        self._in_flight += 1
-        yield from self._collect(block=False)
-
-    def drain(self) -> Iterator[_Draft]:
-        yield from self._collect(block=True)
-
-    def salvage(self) -> Iterator[_Draft]:
-        """After an interrupt: keep what is written, drop what is not."""
-        self._cancelled.set()
-        for draft in self._collect(block=True):
-            if not isinstance(draft.write_error, InterruptedError):
-                yield draft
-
-    def _collect(self, *, block: bool) -> Iterator[_Draft]:
-        while self._in_flight:
-            try:
-                draft = self._done.get(block=block)
-            except queue.Empty:
-                return
-            self._in_flight -= 1
-            yield draft
+def _count(report: BatchReport, result: RowResult) -> None:
+    if result.status == "skipped":
+        report.skipped += 1
+    elif result.failure is not None:
+        report.failed[result.failure] += 1
+    else:
+        report.written += 1
+        report.constituencies.add(result.gss_code)
+        if result.member_id is not None:
+            report.mps.add(result.member_id)
+        report.offline_rows += result.offline
+        report.offline_postcode_rows += result.offline_postcode
+        report.with_personal += result.has_personal
+        report.text_counts[result.fingerprint] += 1
+    for warning in result.warnings:
+        if warning not in report.notes:
+            report.notes.append(warning)
 
 
 def _previous_run(manifest_path: Path, options: BatchOptions) -> set[int]:
@@ -351,12 +284,12 @@ def _collect_postcodes(supporters: SupporterFile, done: set[int]) -> tuple[list[
     """Distinct valid postcodes in order of first appearance, and how many rows to do."""
     postcodes: dict[str, None] = {}
     to_do = 0
-    for supporter in supporters.rows():
-        if supporter.row in done:
+    for row, typed in supporters.postcodes():
+        if row in done:
             continue
         to_do += 1
         with contextlib.suppress(ActkitError):
-            postcodes[normalise_postcode(supporter.postcode)] = None
+            postcodes[normalise_postcode(typed)] = None
     return list(postcodes), to_do
 
 
@@ -396,209 +329,3 @@ class _FlushingWriter:
 def _neutralised(cells: list[str]) -> list[str]:
     """Stop a spreadsheet running a cell as a formula (CSV injection)."""
     return [f"'{cell}" if cell.startswith(FORMULA_START) else cell for cell in cells]
-
-
-class _LetterWriter:
-    """Renders and writes one supporter's letter; records the outcome in the report."""
-
-    def __init__(
-        self,
-        renderer: LetterRenderer,
-        options: BatchOptions,
-        resolution: Resolution,
-        report: BatchReport,
-    ) -> None:
-        self._renderer = renderer
-        self._options = options
-        self._resolution = resolution
-        self._report = report
-        self._extension = options.fmt
-        # A resumed or restarted run owns the drafts already in the folder; a new run must
-        # not replace anyone else's files (listed once: one stat per letter adds up).
-        self._may_replace = options.resume or options.force
-        self._existing = set() if self._may_replace else {p.name for p in options.out_dir.iterdir()}
-        self._warned: set[str] = set()
-
-    def draft(self, supporter: Supporter) -> _Draft:
-        """Render one supporter's letter (or say why not); writing happens elsewhere."""
-        if supporter.blank:
-            return _Draft([str(supporter.row), "", "", "", "", "", "", "", "", "skipped", ""])
-        try:
-            return self._draft(supporter)
-        except ActkitError as error:
-            return self._failed(supporter, _reason(error), str(error).split("\n")[0])
-
-    def finish(self, draft: _Draft) -> list[str]:
-        """Count a row whose file (if any) is now on disk; return its manifest cells."""
-        report = self._report
-        if draft.write_error is not None:
-            report.failed["write error"] += 1
-            problem = draft.write_error.strerror or str(draft.write_error)
-            return [
-                *draft.cells[:3],
-                "",
-                "",
-                "",
-                "",
-                "",
-                "",
-                "failed",
-                f"cannot write {draft.cells[8]}: {problem}",
-            ]
-        if draft.cells[9] == "skipped":
-            report.skipped += 1
-        elif draft.letter is not None:
-            self._record(draft.letter, draft.gss_code)
-            report.offline_postcode_rows += draft.offline_postcode
-        return draft.cells
-
-    def _failed(self, supporter: Supporter, reason: str, message: str) -> _Draft:
-        self._report.failed[reason] += 1
-        cells = [str(supporter.row), supporter.name, supporter.postcode]
-        return _Draft([*cells, "", "", "", "", "", "", "failed", message])
-
-    def _draft(self, supporter: Supporter) -> _Draft:
-        if not supporter.name:
-            raise _RowProblem("empty name", "the name is empty")
-        postcode = normalise_postcode(supporter.postcode)
-        place = self._resolution.places[postcode]
-        if place.problem or place.gss_code is None:
-            raise _RowProblem(
-                _place_reason(place.problem or ""), place.problem or "no constituency"
-            )
-        seat = self._resolution.seat(place.gss_code)
-        if seat.mp is None:
-            raise _RowProblem("no MP", seat.problem or "no MP")
-        if self._options.fmt == "eml":
-            _check_email_possible(supporter, seat.mp)
-        source: Source = "offline" if "offline" in (place.source, seat.source) else "live"
-        letter = self._renderer.render(
-            mp=seat.mp,
-            constituency=seat.constituency,
-            sender=_sender(supporter, postcode),
-            personal=supporter.personal,
-            letter_date=self._options.letter_date,
-            source=source,
-        )
-        name = f"{supporter.row:06d}-{slug(supporter.name)}.{self._extension}"
-        path = self._options.out_dir / name
-        if name in self._existing:
-            raise _RowProblem("file exists", f"{name} already exists in the folder")
-        cells = [
-            str(supporter.row),
-            supporter.name,
-            postcode,
-            seat.constituency.name,
-            place.gss_code,
-            seat.mp.name,
-            seat.mp.email or "",
-            source,
-            name,
-            "ok",
-            "",
-        ]
-        return _Draft(
-            cells,
-            path,
-            render(letter, self._options.fmt),
-            letter,
-            place.gss_code,
-            place.source == "offline",
-        )
-
-    def _record(self, letter: Letter, gss: str) -> None:
-        report = self._report
-        report.written += 1
-        report.constituencies.add(gss)
-        if letter.mp.member_id is not None:
-            report.mps.add(letter.mp.member_id)
-        report.offline_rows += letter.source == "offline"
-        report.with_personal += letter.has_personal
-        report.text_counts[_fingerprint(letter)] += 1
-        for warning in letter.warnings:
-            if warning not in self._warned:
-                self._warned.add(warning)
-                report.notes.append(warning)
-
-
-class _RowProblem(ActkitError):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
-def _reason(error: ActkitError) -> str:
-    if isinstance(error, _RowProblem):
-        return error.reason
-    if isinstance(error, InvalidInput) and "postcode" in str(error):
-        return "malformed postcode"
-    return type(error).__name__
-
-
-def _place_reason(problem: str) -> str:
-    if "no MP at Westminster" in problem:
-        return "no Westminster MP"
-    if "not a postcode in use" in problem or "no longer in use" in problem:
-        return "unknown postcode"
-    return "no constituency"
-
-
-def _check_email_possible(supporter: Supporter, mp: MP) -> None:
-    if not supporter.email:
-        raise _RowProblem("no supporter email", "an .eml needs the supporter's email address")
-    if not mp.email:
-        raise _RowProblem(
-            "MP has no email",
-            f"{mp.full_title} has no email address listed: send this one as a printed letter",
-        )
-
-
-def _sender(supporter: Supporter, postcode: str) -> Sender:
-    return Sender(
-        name=supporter.name,
-        address=address_lines(supporter.address),
-        postcode=postcode,
-        email=supporter.email or None,
-    )
-
-
-def _fingerprint(letter: Letter) -> bytes:
-    """The letter's words with the sender's and MP's names and addresses taken out."""
-    sender = letter.sender
-    values = {
-        _escaped(v) for v in (sender.name, *sender.address, sender.postcode, sender.email) if v
-    }
-    values.update(_mp_values(letter.mp, letter.constituency.name))
-    text = letter.body
-    for value in sorted(values, key=len, reverse=True):
-        text = text.replace(value, "")
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-def _escaped(value: str) -> str:
-    return markdown_escape(one_line(value))
-
-
-@functools.lru_cache(maxsize=1024)
-def _mp_values(mp: MP, constituency: str) -> frozenset[str]:
-    return frozenset(
-        _escaped(v) for v in (mp.name, mp.full_title, mp.address_as, constituency) if v
-    )
-
-
-def _write_file(path: Path, content: str | bytes) -> None:
-    """Atomic write for thousands of small files: a fixed temporary name, then a rename.
-
-    No fsync: losing the last few drafts in a power cut is acceptable (a resume redoes any
-    whose file is missing); a half-written draft is not, and the rename rules it out.
-    """
-    payload = content.encode("utf-8") if isinstance(content, str) else content
-    temporary = path.with_name(f".{path.name}{TEMP_SUFFIX}")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(payload)
-        temporary.replace(path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-        raise

@@ -40,7 +40,9 @@ class Source:
     archived_url: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+# Compared and hashed by identity: facts are loaded once and cited by reference, and
+# hashing every field on each lookup showed up when formatting thousands of letters.
+@dataclass(frozen=True, slots=True, eq=False)
 class Fact:
     id: str
     statement: str

@@ -10,6 +10,7 @@ headings, links or citations of its own.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import traceback
 from collections.abc import Mapping
@@ -92,6 +93,10 @@ class Letter:
     source: Source = "live"
     has_personal: bool = False
     warnings: tuple[str, ...] = field(default=())
+    form_digest: bytes = b""
+    """When rendered by substitution: a digest of the letter's words less the sender's and
+    the MP's names and addresses. Letters with the same digest are identical once those are
+    taken out (batch personalisation reports use it); empty otherwise."""
 
     @property
     def date_text(self) -> str:
@@ -167,6 +172,73 @@ class _FoldLiteralCitations(NodeTransformer):
         return nodes.Const(text, lineno=node.lineno)
 
 
+# The per-supporter values, and the stand-ins used when rendering once for many letters.
+_ROW_VALUES = (("sender", "name"), ("sender", "postcode"), ("sender", "email"), ("personal", ""))
+_ROW_PLACEHOLDERS = tuple(f"\ue010{index}\ue011" for index in range(len(_ROW_VALUES)))
+
+
+def _row_values(context: dict[str, Any]) -> list[str]:
+    return [context[root][key] if key else context[root] for root, key in _ROW_VALUES]
+
+
+def _with_row_values(context: dict[str, Any], values: list[str]) -> dict[str, Any]:
+    sender = dict(context["sender"], address=[])
+    changed = {**context, "sender": sender}
+    for (root, key), value in zip(_ROW_VALUES, values, strict=True):
+        if key:
+            sender[key] = value
+        else:
+            changed[root] = value
+    return changed
+
+
+def _form_digest(body: str, mp_values: dict[str, str]) -> bytes:
+    """Digest of a body rendered with stand-ins, less the MP's names and the sender's values
+    (the personal paragraph's stand-in stays, marking where it goes)."""
+    for value in sorted((v for v in mp_values.values() if v), key=len, reverse=True):
+        body = body.replace(value, "")
+    for placeholder in _ROW_PLACEHOLDERS[:-1]:
+        body = body.replace(placeholder, "")
+    return hashlib.blake2b(body.encode(), digest_size=16).digest()
+
+
+def _uses_row_values_plainly(tree: nodes.Template) -> bool:
+    """True when the template only prints the sender's values as they are (``trim`` is
+    allowed: the values are already trimmed) and only tests whether they are empty."""
+    allowed: set[int] = set()
+    for output in tree.find_all(nodes.Output):
+        allowed.update(id(name) for name in map(_plain_row_value, output.nodes) if name)
+    for branch in tree.find_all(nodes.If):
+        test = branch.test.node if isinstance(branch.test, nodes.Not) else branch.test
+        name = _plain_row_value(test)
+        if name is not None:
+            allowed.add(id(name))
+    uses = [n for n in tree.find_all(nodes.Name) if n.name in ("sender", "personal")]
+    return all(id(name) in allowed for name in uses)
+
+
+def _plain_row_value(expression: nodes.Node) -> nodes.Name | None:
+    if (
+        isinstance(expression, nodes.Filter)
+        and expression.name == "trim"
+        and not (
+            expression.args or expression.kwargs or expression.dyn_args or expression.dyn_kwargs
+        )
+        and expression.node is not None
+    ):
+        expression = expression.node
+    if (
+        isinstance(expression, nodes.Getattr)
+        and isinstance(expression.node, nodes.Name)
+        and expression.node.name == "sender"
+        and expression.attr in ("name", "postcode", "email")
+    ):
+        return expression.node
+    if isinstance(expression, nodes.Name) and expression.name == "personal":
+        return expression
+    return None
+
+
 def _number_citations(body: str) -> tuple[str, tuple[str, ...]]:
     """Turn fact-id sentinels into numbered markers; return the ids in number order."""
     numbers: dict[str, int] = {}
@@ -200,6 +272,7 @@ class LetterRenderer:
         self._functions = _FactFunctions(facts)
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
+        self._by_shape: dict[tuple[Any, ...], tuple[str, tuple[str, ...], bytes]] = {}
         try:
             self._body = self._compile(template.body)
             self._subject = _ENVIRONMENT.from_string(template.subject)
@@ -217,6 +290,7 @@ class LetterRenderer:
         tree = folding.visit(tree)
         if folding.problems:
             raise FactsProblem("\n".join(folding.problems))
+        self._plain_row_values = _uses_row_values_plainly(tree)
         code = _ENVIRONMENT.compile(tree)
         return _ENVIRONMENT.template_class.from_code(
             _ENVIRONMENT, code, _ENVIRONMENT.make_globals(None)
@@ -234,9 +308,15 @@ class LetterRenderer:
     ) -> Letter:
         personal_text = multi_line(personal)
         context = _context(mp, constituency, sender, personal_text, letter_date)
-        body, cited = _number_citations(self._run(self._body, context))
+        form_digest = b""
+        if self._plain_row_values:
+            body, cited, form_digest = self._render_by_substitution(
+                context, mp, constituency, letter_date
+            )
+        else:
+            body, cited = _number_citations(self._run(self._body, context))
+            body = _tidy(body)
         subject = self._fixed_subject or one_line(_CITED.sub("", self._run(self._subject, context)))
-        references = tuple(Reference(n, self._facts[i]) for n, i in enumerate(cited, start=1))
         return Letter(
             template=self.template.name,
             subject=subject,
@@ -244,12 +324,47 @@ class LetterRenderer:
             sender=sender,
             mp=mp,
             constituency=constituency,
-            body=_tidy(body),
-            references=references,
+            body=body,
+            references=self._references(cited),
             source=source,
             has_personal=bool(personal_text),
             warnings=self._warnings(cited, letter_date),
+            form_digest=form_digest,
         )
+
+    def _render_by_substitution(
+        self, context: dict[str, Any], mp: MP, constituency: Constituency, letter_date: date
+    ) -> tuple[str, tuple[str, ...], bytes]:
+        """Render once per MP and per which sender values are empty, then fill them in.
+
+        Only used when the template inserts the sender's values as they are and tests
+        them only for being empty (see ``_uses_row_values_plainly``), so the result is the
+        same as a full render; a batch writing to one MP over and over skips the template.
+        """
+        values = _row_values(context)
+        shape = tuple(bool(value) for value in values)
+        key = (mp, constituency, letter_date, shape)
+        cached = self._by_shape.get(key)
+        if cached is None:
+            if len(self._by_shape) >= 4096:  # bounded: a batch has at most 650 MPs
+                self._by_shape.clear()
+            stand_ins = _with_row_values(
+                context,
+                [p if filled else "" for p, filled in zip(_ROW_PLACEHOLDERS, shape, strict=True)],
+            )
+            body, cited = _number_citations(self._run(self._body, stand_ins))
+            body = _tidy(body)
+            cached = self._by_shape[key] = (body, cited, _form_digest(body, stand_ins["mp"]))
+        body, cited, shared_words = cached
+        for placeholder, value in zip(_ROW_PLACEHOLDERS, values, strict=True):
+            if value:
+                body = body.replace(placeholder, value)
+        personal = values[-1].encode()
+        return body, cited, hashlib.blake2b(shared_words + personal, digest_size=16).digest()
+
+    @functools.lru_cache(maxsize=64)  # noqa: B019  # one renderer per command; few keys
+    def _references(self, cited: tuple[str, ...]) -> tuple[Reference, ...]:
+        return tuple(Reference(n, self._facts[i]) for n, i in enumerate(cited, start=1))
 
     def _run(self, compiled: Any, context: dict[str, Any]) -> str:
         functions = self._functions
