@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -177,10 +177,6 @@ _ROW_VALUES = (("sender", "name"), ("sender", "postcode"), ("sender", "email"), 
 _ROW_PLACEHOLDERS = tuple(f"\ue010{index}\ue011" for index in range(len(_ROW_VALUES)))
 
 
-def _row_values(context: dict[str, Any]) -> list[str]:
-    return [context[root][key] if key else context[root] for root, key in _ROW_VALUES]
-
-
 def _with_row_values(context: dict[str, Any], values: list[str]) -> dict[str, Any]:
     sender = dict(context["sender"], address=[])
     changed = {**context, "sender": sender}
@@ -307,16 +303,27 @@ class LetterRenderer:
         source: Source = "live",
     ) -> Letter:
         personal_text = multi_line(personal)
-        context = _context(mp, constituency, sender, personal_text, letter_date)
+
+        def context() -> dict[str, Any]:
+            return _context(mp, constituency, sender, personal_text, letter_date)
+
         form_digest = b""
         if self._plain_row_values:
+            values = [
+                _safe(sender.name),
+                _safe(sender.postcode),
+                _safe(sender.email),
+                markdown_escape(personal_text),
+            ]  # in the order of _ROW_VALUES
             body, cited, form_digest = self._render_by_substitution(
-                context, mp, constituency, letter_date
+                values, context, (mp, constituency, letter_date)
             )
         else:
-            body, cited = _number_citations(self._run(self._body, context))
+            body, cited = _number_citations(self._run(self._body, context()))
             body = _tidy(body)
-        subject = self._fixed_subject or one_line(_CITED.sub("", self._run(self._subject, context)))
+        subject = self._fixed_subject or one_line(
+            _CITED.sub("", self._run(self._subject, context()))
+        )
         return Letter(
             template=self.template.name,
             subject=subject,
@@ -333,7 +340,7 @@ class LetterRenderer:
         )
 
     def _render_by_substitution(
-        self, context: dict[str, Any], mp: MP, constituency: Constituency, letter_date: date
+        self, values: list[str], context: Callable[[], dict[str, Any]], recipient: tuple[Any, ...]
     ) -> tuple[str, tuple[str, ...], bytes]:
         """Render once per MP and per which sender values are empty, then fill them in.
 
@@ -341,15 +348,14 @@ class LetterRenderer:
         them only for being empty (see ``_uses_row_values_plainly``), so the result is the
         same as a full render; a batch writing to one MP over and over skips the template.
         """
-        values = _row_values(context)
         shape = tuple(bool(value) for value in values)
-        key = (mp, constituency, letter_date, shape)
+        key = (*recipient, shape)
         cached = self._by_shape.get(key)
         if cached is None:
             if len(self._by_shape) >= 4096:  # bounded: a batch has at most 650 MPs
                 self._by_shape.clear()
             stand_ins = _with_row_values(
-                context,
+                context(),
                 [p if filled else "" for p, filled in zip(_ROW_PLACEHOLDERS, shape, strict=True)],
             )
             body, cited = _number_citations(self._run(self._body, stand_ins))
