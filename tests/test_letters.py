@@ -353,3 +353,20 @@ def _renderers(name: str) -> LetterRenderer:
     if name not in _RENDERERS:
         _RENDERERS[name] = LetterRenderer(load_template(name, None), load_facts())
     return _RENDERERS[name]
+
+
+def test_citations_with_computed_ids_are_numbered_and_checked(tmp_path: Path) -> None:
+    letter = render(
+        tmp_path,
+        '{% for f in ["beta", "alpha", "beta"] %}{{ cite(f) }}{% endfor %}',
+        declared="[alpha, beta]",
+    )
+    assert markers(letter.body) == ["1", "2", "1"]
+
+    with pytest.raises(FactsProblem, match=r"t\.md\.j2:7: unknown fact id 'nope'"):
+        render(tmp_path, '{% for f in ["nope"] %}{{ cite(f) }}{% endfor %}')
+
+
+def test_a_bad_literal_citation_is_refused_even_in_an_untaken_branch(tmp_path: Path) -> None:
+    with pytest.raises(FactsProblem, match=r"t\.md\.j2:8: fact 'gamma' is not verified"):
+        render(tmp_path, '{% if false %}\n{{ cite("gamma") }}{% endif %}')

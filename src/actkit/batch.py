@@ -146,7 +146,7 @@ def run_batch(
     if on_total:
         on_total(to_do)
     drafter = Drafter(_settings(options), renderer)
-    owned_http = http or HttpClient()
+    owned_http = http or HttpClient(use_cache=not options.offline)  # offline: touch nothing
     try:
         resolution = resolve_many(
             postcodes, offline=options.offline, http=owned_http, concurrency=options.concurrency

@@ -253,47 +253,49 @@ def find_mp(
     with _client(http) as client:
         place = locate_postcode(postcode, offline=offline, http=client)
         constituency = constituency_of(place)
+        mp_source: Source
         if place.source == "offline":
             mp, mp_source, mp_reason = offline_mp(constituency), "offline", None
         else:
             mp, mp_source, mp_reason = live_mp(constituency, client)
-    reasons = tuple(r for r in (place.fallback_reason, mp_reason) if r)
-    if mp_source == "live":
-        return Lookup(
-            postcode=place.postcode,
-            country=place.country,
-            constituency=constituency,
-            mp=mp,
-            source="live",
-            data_as_of=None,
-        )
-    notice = offline_notice(today or date.today(), postcode_offline=place.source == "offline")
+    live = mp_source == "live"
+    warnings: tuple[str, ...] = ()
+    if not live:
+        reasons = tuple(r for r in (place.fallback_reason, mp_reason) if r)
+        notice = offline_notice(today or date.today(), postcode_offline=place.source == "offline")
+        warnings = (*reasons, notice)
     return Lookup(
         postcode=place.postcode,
         country=place.country,
         constituency=constituency,
         mp=mp,
-        source="offline",
-        data_as_of=snapshot.mps_as_of(),
-        warnings=(*reasons, notice),
+        source=mp_source,
+        data_as_of=None if live else snapshot.mps_as_of(),
+        warnings=warnings,
     )
 
 
 def constituency_of(place: Place) -> Constituency:
     """The place's constituency, or the reason it has no Westminster MP."""
     if place.country in NO_WESTMINSTER_MP:
-        raise NoRepresentative(
-            f"{place.postcode} is in the {place.country}, which have no MP at Westminster: "
-            "write to your representatives in the island's own parliament instead"
-            if place.country == "Channel Islands"
-            else f"{place.postcode} is in the Isle of Man, which has no MP at Westminster: "
-            "write to your Member of the House of Keys instead"
-        )
+        raise NoRepresentative(no_westminster_mp(place.postcode, place.country))
     if place.constituency is None:
         raise NoRepresentative(
             f"postcodes.io lists no Westminster constituency for {place.postcode}"
         )
     return place.constituency
+
+
+def no_westminster_mp(postcode: str, country: str) -> str:
+    if country == "Isle of Man":
+        return (
+            f"{postcode} is in the Isle of Man, which has no MP at Westminster: write to "
+            "your Member of the House of Keys instead"
+        )
+    return (
+        f"{postcode} is in the Channel Islands, which have no MP at Westminster: write to "
+        "your representatives in the island's own parliament instead"
+    )
 
 
 def live_mp(constituency: Constituency, http: HttpClient) -> tuple[MP, Source, str | None]:
@@ -489,9 +491,8 @@ def _resolve_places(
     for postcode in postcodes:
         dependency = crown_dependency(postcode)
         if dependency:
-            resolution.places[postcode] = PlaceAnswer(
-                None, "live", f"{postcode} is in the {dependency}, which has no MP at Westminster"
-            )
+            problem = no_westminster_mp(postcode, dependency)
+            resolution.places[postcode] = PlaceAnswer(None, "live", problem)
         elif offline:
             resolution.places[postcode] = _offline_answer(postcode)
         else:

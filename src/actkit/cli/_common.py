@@ -45,6 +45,11 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def plural(count: int, word: str, words: str | None = None) -> str:
+    """ "1 row", "2 rows", "1,204 letters"."""
+    return f"{count:,} {word if count == 1 else (words or word + 's')}"
+
+
 def warn(message: str) -> None:
     typer.echo(f"Warning: {message}", err=True)
 

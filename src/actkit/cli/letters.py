@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from actkit.cli._common import info, print_json, reports_errors, warn, warn_all, write_result
+from actkit.cli._common import (
+    info,
+    plural,
+    print_json,
+    reports_errors,
+    warn,
+    warn_all,
+    write_result,
+)
 
 if TYPE_CHECKING:
     from actkit.letters import Sender
@@ -484,23 +492,28 @@ class _progress_bar:
 
 
 def _summarise(report: Any, options: Any) -> None:
+    """The batch report on stderr: what was written, what failed and why, how personal."""
     info(
-        f"Wrote {report.written:,} letters to {options.out_dir} ({options.fmt}); "
+        f"Wrote {plural(report.written, 'letter')} to {options.out_dir} ({options.fmt}); "
         f"manifest: {report.manifest}"
     )
     if report.already_done:
-        info(f"{report.already_done:,} rows were already done by an earlier run.")
+        info(f"{plural(report.already_done, 'row')} already done by an earlier run.")
     if report.skipped:
-        info(f"Skipped {report.skipped:,} blank row{'s' if report.skipped != 1 else ''}.")
+        info(f"Skipped {plural(report.skipped, 'blank row')}.")
     if report.failed:
         reasons = ", ".join(f"{count:,} {reason}" for reason, count in report.failed.most_common())
-        info(f"Failed {report.failed_rows:,} rows: {reasons} (see the manifest's error column).")
+        info(
+            f"Failed {plural(report.failed_rows, 'row')}: {reasons} (see the manifest's "
+            "error column)."
+        )
     info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
     if report.offline_rows:
         from actkit.representatives import offline_notice
 
         info(
-            f"{report.offline_rows:,} letters used offline data (source 'offline' in the manifest)."
+            f"{plural(report.offline_rows, 'letter')} used offline data (source 'offline' in "
+            "the manifest)."
         )
         warn(offline_notice(date.today(), postcode_offline=report.offline_postcode_rows > 0))
     _personalisation(report)
