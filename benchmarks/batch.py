@@ -17,8 +17,8 @@ import argparse
 import csv
 import json
 import math
-import statistics
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -238,7 +238,8 @@ def main() -> None:
     server = serve(standin, options.latency)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     print(
-        f"Stand-in for postcodes.io and the Members API at {url}, {options.latency * 1000:.0f} ms a request"
+        f"Stand-in for postcodes.io and the Members API at {url}, "
+        f"{options.latency * 1000:.0f} ms a request"
     )
     with tempfile.TemporaryDirectory(prefix="actkit-bench-") as tmp:
         work = Path(tmp)

@@ -293,7 +293,7 @@ def test_file_names_are_safe_and_unique(tmp_path: Path) -> None:
     for name in files:
         assert re.fullmatch(r"\d{6}-[a-z0-9-]+\.txt", name), name
         assert (out / name).resolve().parent == out.resolve()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["actkit-home", "o", "s.csv"]
+    assert {p.name for p in tmp_path.iterdir()} - {"actkit-home"} == {"o", "s.csv"}
 
 
 def test_manifest_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
