@@ -209,21 +209,27 @@ def one_fact(**fields: str) -> str:
 
 
 BROKEN = [
-    ("facts:\n  - id: x\n", "facts.yaml:2: statement: missing"),
-    (one_fact(id="Bad Id"), "facts.yaml:2: id: use lower-case letters"),
-    (one_fact(as_of="2020-13-01"), "facts.yaml:4: as_of: must be a date"),
+    ("facts:\n  - id: x\n", "facts.yaml:2: facts[1].statement: missing"),
+    (one_fact(id="Bad Id"), "facts.yaml:2: facts[1].id: use lower-case letters"),
+    (
+        one_fact(as_of="2020-13-01"),
+        "facts.yaml:4: facts[1].as_of: '2020-13-01' is not a valid value",
+    ),
     (
         one_fact(source="{title: t, publisher: p, published: null, url: 'ftp://x'}"),
-        "facts.yaml:5: source.url: must be an http(s) URL",
+        "facts.yaml:5: facts[1].source.url: 'ftp://x' is not a web address",
     ),
     (
         one_fact(source="{title: t, publisher: p, published: null}"),
-        "facts.yaml:5: source.url: missing",
+        "facts.yaml:5: facts[1].source.url: missing",
     ),
-    (one_fact(verified="yes please"), "facts.yaml:6: verified: must be true or false"),
-    ("facts:\n  - id: x\n    statment: s\n", "facts.yaml:3: statment: unknown field"),
-    ("facts: [\n", "facts.yaml:2: YAML"),
-    ("- id: x\n", "facts.yaml:1: facts: expected a 'facts:' list"),
+    (
+        one_fact(verified="yes please"),
+        "facts.yaml:6: facts[1].verified: 'yes please' must be true or false",
+    ),
+    ("facts:\n  - id: x\n    statment: s\n", "facts.yaml:3: facts[1].statment: unknown field"),
+    ("facts: [\n", "facts.yaml:2: (file): not valid YAML"),
+    ("- id: x\n", "facts.yaml:1: (file): must be a mapping of fields"),
 ]
 
 
@@ -236,7 +242,7 @@ def test_broken_facts_report_file_line_field(text: str, expected: str) -> None:
 
 def test_duplicate_ids_are_reported() -> None:
     one = one_fact().removeprefix("facts:\n")
-    expected = r"facts.yaml:7: id: duplicate id 'x' \(first defined on line 2\)"
+    expected = r"facts.yaml:7: facts\[2\].id: duplicate id 'x' \(first defined on line 2\)"
     with pytest.raises(FactsProblem, match=expected):
         parse_facts("facts:\n" + one + one, "facts.yaml")
 

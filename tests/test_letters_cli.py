@@ -409,7 +409,9 @@ def test_broken_campaign_facts_stop_the_letter(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert f"{facts}:" in result.stderr and "verified: must be true or false" in result.stderr
+    assert (
+        f"{facts}:" in result.stderr and "verified: 'maybe' must be true or false" in result.stderr
+    )
 
 
 def test_sandbox_escape_in_a_campaign_template_is_exit_2(tmp_path: Path) -> None:

@@ -23,10 +23,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from actkit.errors import InvalidInput
 from actkit.text import one_line
+from actkit.yamldoc import URL, Document, Fields, Problems, parse_document
+from actkit.yamldoc import Path as YamlPath
 
 __all__ = [
     "DEFAULT_DURATION",
@@ -77,18 +77,12 @@ DEFAULT_DURATION = dt.timedelta(hours=2)
 """Assumed length of a timed event given no end time (said in the plan, never hidden)."""
 
 _MAX_OFFSET_DAYS = 366
-_MAX_PROBLEMS_SHOWN = 20
-# A checklist may come from someone else: cap what a hostile file (deep nesting, alias
-# bombs) can make us build before validation even starts.
-_MAX_NODES = 20_000
-_MAX_DEPTH = 30
 
 _CHECKLISTS_PACKAGE = "actkit"
 _CHECKLISTS_DIR = "checklists"
 _LAW_FILE = "_law.yaml"
 
 _KIND_PATTERN = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
-_URL_PATTERN = re.compile(r"^https?://[^\s<>\"'`]+$")
 _DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIME_PATTERN = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -459,204 +453,10 @@ def _phase_fits(phase: str, offset: int) -> bool:
     return phase == phase_for_offset(offset) or (phase == "after" and offset == 0)
 
 
-# --------------------------------------------------------------------------- YAML with lines
-
-_Path = tuple[str | int, ...]
-
-
-def _field_name(path: _Path) -> str:
-    """("tasks", 2, "offset") -> "tasks[3].offset" (list positions count from 1)."""
-    if not path:
-        return "(file)"
-    out = ""
-    for part in path:
-        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-@dataclass(frozen=True)
-class _Located:
-    """A parsed YAML document and the line on which every value starts."""
-
-    name: str
-    data: Any
-    lines: dict[_Path, int]
-
-    def line(self, path: _Path) -> int:
-        # A missing field has no line of its own: report its parent's.
-        while path and path not in self.lines:
-            path = path[:-1]
-        return self.lines.get(path, 1)
-
-
-class _Composer:
-    """Turn a composed YAML node tree into plain values, recording line numbers."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.lines: dict[_Path, int] = {}
-        self.nodes = 0
-        self.constructor = yaml.constructor.SafeConstructor()
-
-    def fail(self, path: _Path, line: int, problem: str) -> InvalidInput:
-        return InvalidInput(f"{self.name}:{line}: {_field_name(path)}: {problem}")
-
-    def value(self, node: yaml.Node, path: _Path) -> Any:
-        line = node.start_mark.line + 1
-        self.lines.setdefault(path, line)
-        self.nodes += 1
-        if self.nodes > _MAX_NODES or len(path) > _MAX_DEPTH:
-            raise self.fail(path, line, "the file is too large or too deeply nested")
-        if isinstance(node, yaml.MappingNode):
-            return self.mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
-        try:
-            return self.constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError, TypeError):
-            raise self.fail(path, line, f"{node.value!r} is not a valid value") from None
-
-    def mapping(self, node: yaml.MappingNode, path: _Path) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-            key_path = (*path, key)
-            if key in result:
-                raise self.fail(key_path, key_node.start_mark.line + 1, "duplicate field")
-            self.lines[key_path] = key_node.start_mark.line + 1
-            result[key] = self.value(value_node, key_path)
-        return result
-
-
-def _parse_yaml(text: str, name: str) -> _Located:
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
-        problem = error.problem or error.context or "cannot be read"
-        raise InvalidInput(f"{name}:{line}: (file): not valid YAML: {problem}") from None
-    except yaml.YAMLError as error:
-        raise InvalidInput(f"{name}:1: (file): not valid YAML: {error}") from None
-    if root is None:
-        raise InvalidInput(f"{name}:1: (file): the file is empty")
-    composer = _Composer(name)
-    data = composer.value(root, ())
-    return _Located(name, data, composer.lines)
-
-
-class _Problems:
-    """Collects every problem in a file, so one run shows them all."""
-
-    def __init__(self, doc: _Located) -> None:
-        self.doc = doc
-        self.found: list[str] = []
-
-    def add(self, path: _Path, problem: str) -> None:
-        self.found.append(f"{self.doc.name}:{self.doc.line(path)}: {_field_name(path)}: {problem}")
-
-    def raise_if_any(self) -> None:
-        if not self.found:
-            return
-        shown = self.found[:_MAX_PROBLEMS_SHOWN]
-        hidden = len(self.found) - len(shown)
-        if hidden:
-            shown.append(f"... and {hidden} more problems")
-        raise InvalidInput("\n".join(shown))
-
-
-class _Fields:
-    """Typed access to one YAML mapping, recording a problem for each bad field."""
-
-    def __init__(self, problems: _Problems, data: Any, path: _Path, allowed: Sequence[str]):
-        self.problems = problems
-        self.path = path
-        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
-        if not isinstance(data, dict):
-            problems.add(path, "must be a mapping of fields (name: value)")
-        for key in self.data:
-            if key not in allowed:
-                problems.add((*path, key), f"unknown field (expected: {', '.join(allowed)})")
-
-    def add(self, key: str, problem: str) -> None:
-        self.problems.add((*self.path, key), problem)
-
-    def has(self, key: str) -> bool:
-        return self.data.get(key) is not None
-
-    def text(self, key: str, *, required: bool = True) -> str | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.add(key, "missing")
-            return None
-        # Folded YAML text keeps line breaks; documents want one clean line.
-        cleaned = one_line(value) if isinstance(value, str) else ""
-        if not cleaned:
-            self.add(key, "must be some text")
-            return None
-        return cleaned
-
-    def url(self, key: str, *, required: bool = True) -> str | None:
-        value = self.text(key, required=required)
-        if value is not None and not _URL_PATTERN.match(value):
-            self.add(key, f"{value!r} is not a web address (http:// or https://)")
-            return None
-        return value
-
-    def integer(self, key: str, *, required: bool = True, low: int, high: int) -> int | None:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.add(key, "missing")
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.add(key, f"{value!r} is not a whole number")
-            return None
-        if not low <= value <= high:
-            self.add(key, f"{value} is out of range ({low} to {high})")
-            return None
-        return value
-
-    def choice(self, key: str, choices: Sequence[str]) -> str | None:
-        value = self.text(key)
-        if value is not None and value not in choices:
-            self.add(key, f"{value!r} is not one of: {', '.join(choices)}")
-            return None
-        return value
-
-    def boolean(self, key: str) -> bool | None:
-        value = self.data.get(key)
-        if not isinstance(value, bool):
-            self.add(key, "missing" if value is None else f"{value!r} must be true or false")
-            return None
-        return value
-
-    def items(self, key: str, *, required: bool = True) -> list[tuple[_Path, Any]]:
-        value = self.data.get(key)
-        if value is None:
-            if required:
-                self.add(key, "missing")
-            return []
-        if not isinstance(value, list) or (required and not value):
-            self.add(key, "must be a list with at least one entry")
-            return []
-        return [((*self.path, key, i), item) for i, item in enumerate(value)]
-
-    def text_list(self, key: str, *, required: bool = True) -> tuple[str, ...]:
-        out: list[str] = []
-        for path, item in self.items(key, required=required):
-            if isinstance(item, str) and one_line(item):
-                out.append(one_line(item))
-            else:
-                self.problems.add(path, "must be some text")
-        return tuple(out)
-
-
 # --------------------------------------------------------------------------- validation
 
 
-def _read_when(fields: _Fields) -> When:
+def _read_when(fields: Fields) -> When:
     raw = fields.data.get("when")
     if raw is None:
         return ALWAYS
@@ -670,9 +470,9 @@ def _read_when(fields: _Fields) -> When:
     return When(tuple(_read_condition(fields.problems, p, item) for p, item in entries))
 
 
-def _read_condition(problems: _Problems, path: _Path, raw: Any) -> Condition:
+def _read_condition(problems: Problems, path: YamlPath, raw: Any) -> Condition:
     allowed = ("nations", "kinds", "movements", "venue_matches")
-    fields = _Fields(problems, raw, path, allowed)
+    fields = Fields(problems, raw, path, allowed)
     if isinstance(raw, dict) and not raw:
         problems.add(path, f"name at least one condition ({', '.join(allowed)})")
     nations = fields.text_list("nations", required=False)
@@ -694,8 +494,8 @@ def _read_condition(problems: _Problems, path: _Path, raw: Any) -> Condition:
 _TASK_FIELDS = ("title", "offset", "phase", "detail", "source", "when")
 
 
-def _read_task(problems: _Problems, path: _Path, raw: Any) -> ChecklistTask | None:
-    fields = _Fields(problems, raw, path, _TASK_FIELDS)
+def _read_task(problems: Problems, path: YamlPath, raw: Any) -> ChecklistTask | None:
+    fields = Fields(problems, raw, path, _TASK_FIELDS)
     title = fields.text("title")
     offset = fields.integer("offset", low=-_MAX_OFFSET_DAYS, high=_MAX_OFFSET_DAYS)
     phase = fields.choice("phase", PHASES)
@@ -712,8 +512,8 @@ def _read_task(problems: _Problems, path: _Path, raw: Any) -> ChecklistTask | No
     return ChecklistTask(title, offset, phase, detail, source, when)
 
 
-def _read_role(problems: _Problems, path: _Path, raw: Any) -> ChecklistRole | None:
-    fields = _Fields(problems, raw, path, ("role", "why", "min", "per", "max", "source"))
+def _read_role(problems: Problems, path: YamlPath, raw: Any) -> ChecklistRole | None:
+    fields = Fields(problems, raw, path, ("role", "why", "min", "per", "max", "source"))
     role = fields.text("role")
     why = fields.text("why")
     minimum = fields.integer("min", low=0, high=10_000)
@@ -727,21 +527,21 @@ def _read_role(problems: _Problems, path: _Path, raw: Any) -> ChecklistRole | No
     return ChecklistRole(role, why, minimum, per, maximum, source)
 
 
-def _read_kit(problems: _Problems, path: _Path, raw: Any) -> KitItem | None:
+def _read_kit(problems: Problems, path: YamlPath, raw: Any) -> KitItem | None:
     if isinstance(raw, str):
         item = one_line(raw)
         if not item:
             problems.add(path, "must be some text")
             return None
         return KitItem(item)
-    fields = _Fields(problems, raw, path, ("item", "when"))
+    fields = Fields(problems, raw, path, ("item", "when"))
     item_text = fields.text("item")
     when = _read_when(fields)
     return KitItem(item_text, when) if item_text is not None else None
 
 
-def _read_note(problems: _Problems, path: _Path, raw: Any) -> ChecklistNote | None:
-    fields = _Fields(problems, raw, path, ("topic", "text", "source", "when"))
+def _read_note(problems: Problems, path: YamlPath, raw: Any) -> ChecklistNote | None:
+    fields = Fields(problems, raw, path, ("topic", "text", "source", "when"))
     topic, text, source = fields.text("topic"), fields.text("text"), fields.url("source")
     when = _read_when(fields)
     if topic is None or text is None or source is None:
@@ -754,9 +554,9 @@ _CHECKLIST_FIELDS = (
 )  # fmt: skip
 
 
-def _checklist_from(doc: _Located, origin: str) -> Checklist:
-    problems = _Problems(doc)
-    top = _Fields(problems, doc.data, (), _CHECKLIST_FIELDS)
+def _checklist_from(doc: Document, origin: str) -> Checklist:
+    problems = Problems(doc)
+    top = Fields(problems, doc.data, (), _CHECKLIST_FIELDS)
     top.integer("schema", low=1, high=1)
     kind = top.text("kind")
     if kind is not None and not _KIND_PATTERN.match(kind):
@@ -789,14 +589,14 @@ _NOTICE_FIELDS = (
 )  # fmt: skip
 
 
-def _read_notice(problems: _Problems, path: _Path, raw: Any) -> _NoticeRule | None:
-    fields = _Fields(problems, raw, path, _NOTICE_FIELDS)
+def _read_notice(problems: Problems, path: YamlPath, raw: Any) -> _NoticeRule | None:
+    fields = Fields(problems, raw, path, _NOTICE_FIELDS)
     required = fields.boolean("required")
     act, section, url = fields.text("act"), fields.text("section"), fields.url("url")
     to, rule = fields.text("to"), fields.text("rule")
     sources = tuple(fields.text_list("sources"))
     for i, source in enumerate(sources):
-        if not _URL_PATTERN.match(source):
+        if not URL.match(source):
             problems.add((*path, "sources", i), f"{source!r} is not a web address")
     days = fields.integer("days_before", required=bool(required), low=1, high=_MAX_OFFSET_DAYS)
     how = fields.text("how", required=bool(required))
@@ -813,13 +613,13 @@ def _read_notice(problems: _Problems, path: _Path, raw: Any) -> _NoticeRule | No
     )  # fmt: skip
 
 
-def _read_rule(problems: _Problems, path: _Path, raw: Any) -> _LawRule | None:
-    fields = _Fields(problems, raw, path, ("id", "when", "permission", "task", "note"))
+def _read_rule(problems: Problems, path: YamlPath, raw: Any) -> _LawRule | None:
+    fields = Fields(problems, raw, path, ("id", "when", "permission", "task", "note"))
     rule_id = fields.text("id")
     when = _read_when(fields)
     permission = None
     if fields.has("permission"):
-        perm = _Fields(
+        perm = Fields(
             problems, fields.data["permission"], (*path, "permission"), ("text", "source")
         )
         text, source = perm.text("text"), perm.url("source")
@@ -835,17 +635,17 @@ def _read_rule(problems: _Problems, path: _Path, raw: Any) -> _LawRule | None:
     return _LawRule(rule_id, when, permission, task, note) if rule_id else None
 
 
-def _law_from(doc: _Located) -> _Law:
-    problems = _Problems(doc)
+def _law_from(doc: Document) -> _Law:
+    problems = Problems(doc)
     allowed = ("schema", "guidance_checked", "disclaimer", "notice", "rules")
-    top = _Fields(problems, doc.data, (), allowed)
+    top = Fields(problems, doc.data, (), allowed)
     top.integer("schema", low=1, high=1)
     checked, disclaimer = top.text("guidance_checked"), top.text("disclaimer")
     notice: dict[tuple[str, str], _NoticeRule] = {}
-    by_movement = _Fields(problems, top.data.get("notice"), ("notice",), MOVEMENTS)
+    by_movement = Fields(problems, top.data.get("notice"), ("notice",), MOVEMENTS)
     for movement in MOVEMENTS:
         path = ("notice", movement)
-        by_nation = _Fields(problems, by_movement.data.get(movement), path, NATIONS)
+        by_nation = Fields(problems, by_movement.data.get(movement), path, NATIONS)
         for nation in NATIONS:
             if nation not in by_nation.data:
                 problems.add((*path, nation), "missing")
@@ -879,13 +679,13 @@ def checklist_text(kind: str) -> str:
 
 @functools.cache
 def _builtin_checklist(kind: str) -> Checklist:
-    doc = _parse_yaml(checklist_text(kind), f"actkit/checklists/{kind}.yaml")
+    doc = parse_document(checklist_text(kind), f"actkit/checklists/{kind}.yaml")
     return _checklist_from(doc, "built-in")
 
 
 @functools.lru_cache(maxsize=1)
 def _builtin_law() -> _Law:
-    return _law_from(_parse_yaml(_builtin_file(_LAW_FILE), f"actkit/checklists/{_LAW_FILE}"))
+    return _law_from(parse_document(_builtin_file(_LAW_FILE), f"actkit/checklists/{_LAW_FILE}"))
 
 
 def load_checklist(*, kind: str | None = None, path: Path | None = None) -> Checklist:
@@ -903,7 +703,7 @@ def load_checklist(*, kind: str | None = None, path: Path | None = None) -> Chec
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         raise InvalidInput(f"{path}: cannot read the checklist: {reason}") from None
-    checklist = _checklist_from(_parse_yaml(text, str(path)), str(path))
+    checklist = _checklist_from(parse_document(text, str(path)), str(path))
     if kind is not None and kind != checklist.kind:
         raise InvalidInput(
             f"the checklist {path} is for kind {checklist.kind!r}, not {kind!r}: "

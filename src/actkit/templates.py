@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from actkit.errors import InvalidInput, TemplateProblem
-from actkit.facts import LocatedMapping, load_yaml_with_lines
+from actkit.yamldoc import Fields, Problems, parse_document
 
 SUFFIX = ".md.j2"
 CAMPAIGN_ENV = "ACTKIT_CAMPAIGN"
-FRONT_MATTER_FIELDS = {"title", "description", "subject", "tags", "facts"}
+FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts")
 TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
@@ -116,13 +116,13 @@ def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
         name=name,
         path=path,
         origin=origin,
-        title=meta["title"],
-        description=meta["description"],
-        subject=meta.get("subject") or meta["title"],
-        tags=tuple(meta.get("tags") or ()),
-        facts=tuple(meta.get("facts") or ()),
+        title=meta.title,
+        description=meta.description,
+        subject=meta.subject or meta.title,
+        tags=meta.tags,
+        facts=meta.facts,
         body="\n" * (body_line - 1) + body,
-        fact_lines=_fact_lines(front_text, meta.get("facts") or ()),
+        fact_lines=meta.fact_lines,
     )
 
 
@@ -136,50 +136,25 @@ def _split_front_matter(text: str, label: str) -> tuple[str, str, int]:
     return match.group(1), text[match.end() :], match.group(0).count("\n") + 1
 
 
-def _front_matter(front_text: str, label: str) -> dict[str, Any]:
-    try:
-        meta = load_yaml_with_lines(front_text, label)
-    except InvalidInput as error:
-        # The YAML starts on line 2 of the file, after the opening '---'.
-        raise TemplateProblem(_shift_line(str(error), label)) from None
-    if not isinstance(meta, LocatedMapping):
-        raise TemplateProblem(f"{label}:2: front matter: expected 'key: value' lines")
-    problems = []
-    for key in meta:
-        if key not in FRONT_MATTER_FIELDS:
-            problems.append(
-                f"{label}:{meta.key_lines[key] + 1}: {key}: unknown field "
-                f"(allowed: {', '.join(sorted(FRONT_MATTER_FIELDS))})"
-            )
-    for key in ("title", "description", "subject"):
-        if key in meta and not (isinstance(meta[key], str) and meta[key].strip()):
-            problems.append(f"{label}:{meta.key_lines[key] + 1}: {key}: must be non-empty text")
-    for key in ("title", "description"):
-        if key not in meta:
-            problems.append(f"{label}:2: {key}: missing")
-    for key in ("tags", "facts"):
-        value = meta.get(key)
-        if value is not None and not (
-            isinstance(value, list) and all(isinstance(v, str) for v in value)
-        ):
-            problems.append(f"{label}:{meta.key_lines[key] + 1}: {key}: must be a list like [a, b]")
-    if problems:
-        raise TemplateProblem("\n".join(problems))
-    return dict(meta)
+@dataclass(frozen=True, slots=True)
+class _FrontMatter:
+    title: str
+    description: str
+    subject: str | None
+    tags: tuple[str, ...]
+    facts: tuple[str, ...]
+    fact_lines: dict[str, int]
 
 
-def _shift_line(message: str, label: str) -> str:
-    return re.sub(
-        rf"^{re.escape(label)}:(\d+):", lambda m: f"{label}:{int(m.group(1)) + 1}:", message
-    )
-
-
-def _fact_lines(front_text: str, fact_ids: Any) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    for number, line in enumerate(front_text.split("\n"), start=2):
-        for fact_id in fact_ids:
-            if fact_id not in lines and re.search(
-                rf"(?<![\w-]){re.escape(fact_id)}(?![\w-])", line
-            ):
-                lines[fact_id] = number
-    return lines
+def _front_matter(front_text: str, label: str) -> _FrontMatter:
+    # The YAML starts on line 2 of the file, after the opening '---'.
+    doc = parse_document(front_text, label, first_line=2, error=TemplateProblem)
+    problems = Problems(doc, TemplateProblem)
+    fields = Fields(problems, doc.data, (), FRONT_MATTER_FIELDS)
+    title, description = fields.text("title"), fields.text("description")
+    subject = fields.text("subject", required=False)
+    tags = fields.text_list("tags", required=False)
+    facts = fields.text_list("facts", required=False)
+    problems.raise_if_any()
+    fact_lines = {fact_id: doc.line(("facts", i)) for i, fact_id in enumerate(facts)}
+    return _FrontMatter(title or "", description or "", subject, tags, facts, fact_lines)

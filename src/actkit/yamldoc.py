@@ -1,0 +1,237 @@
+"""YAML files written by people: parsed safely, with the line of every value kept, so each
+problem can be reported as ``file:line: field: problem``.
+
+Checklists and facts files travel between groups, so a hostile file (deep nesting, alias
+bombs) is capped before validation starts, and every problem in a file is collected so
+one run shows them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from actkit.errors import InvalidInput
+from actkit.text import one_line
+
+Path = tuple[str | int, ...]
+"""Where a value sits: ("tasks", 2, "offset") is the third task's offset."""
+
+MAX_PROBLEMS_SHOWN = 20
+MAX_NODES = 20_000
+MAX_DEPTH = 30
+URL = re.compile(r"^https?://[^\s<>\"'`]+$")
+
+
+def field_name(path: Path) -> str:
+    """("tasks", 2, "offset") -> "tasks[3].offset" (list positions count from 1)."""
+    if not path:
+        return "(file)"
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed YAML document and the line on which every value starts."""
+
+    name: str
+    data: Any
+    lines: dict[Path, int]
+
+    def line(self, path: Path) -> int:
+        # A missing field has no line of its own: report its parent's.
+        while path and path not in self.lines:
+            path = path[:-1]
+        return self.lines.get(path, 1)
+
+
+class _Composer:
+    """Turn a composed YAML node tree into plain values, recording line numbers."""
+
+    def __init__(self, name: str, first_line: int, error: type[InvalidInput]) -> None:
+        self.name = name
+        self.error = error
+        self.offset = first_line - 1
+        self.lines: dict[Path, int] = {}
+        self.nodes = 0
+        self.constructor = yaml.constructor.SafeConstructor()
+
+    def fail(self, path: Path, line: int, problem: str) -> InvalidInput:
+        return self.error(f"{self.name}:{line}: {field_name(path)}: {problem}")
+
+    def value(self, node: yaml.Node, path: Path) -> Any:
+        line = node.start_mark.line + 1 + self.offset
+        self.lines.setdefault(path, line)
+        self.nodes += 1
+        if self.nodes > MAX_NODES or len(path) > MAX_DEPTH:
+            raise self.fail(path, line, "the file is too large or too deeply nested")
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
+        try:
+            return self.constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, TypeError):
+            raise self.fail(path, line, f"{node.value!r} is not a valid value") from None
+
+    def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            key_path = (*path, key)
+            line = key_node.start_mark.line + 1 + self.offset
+            if key in result:
+                raise self.fail(key_path, line, "duplicate field")
+            self.lines[key_path] = line
+            result[key] = self.value(value_node, key_path)
+        return result
+
+
+def parse_document(
+    text: str, name: str, *, first_line: int = 1, error: type[InvalidInput] = InvalidInput
+) -> Document:
+    """Parse YAML safely; ``first_line`` is the file line the text starts on, and problems
+    raise ``error`` (a kind of ``InvalidInput``, so exit code 2)."""
+    offset = first_line - 1
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as broken:
+        mark = broken.problem_mark or broken.context_mark
+        line = (mark.line + 1 if mark is not None else 1) + offset
+        problem = broken.problem or broken.context or "cannot be read"
+        raise error(f"{name}:{line}: (file): not valid YAML: {problem}") from None
+    except yaml.YAMLError as unreadable:
+        raise error(f"{name}:{first_line}: (file): not valid YAML: {unreadable}") from None
+    if root is None:
+        raise error(f"{name}:{first_line}: (file): the file is empty")
+    composer = _Composer(name, first_line, error)
+    data = composer.value(root, ())
+    return Document(name, data, composer.lines)
+
+
+class Problems:
+    """Collects every problem in a file, so one run shows them all."""
+
+    def __init__(self, doc: Document, error: type[InvalidInput] = InvalidInput) -> None:
+        self.doc = doc
+        self.error = error
+        self.found: list[str] = []
+
+    def add(self, path: Path, problem: str) -> None:
+        self.found.append(f"{self.doc.name}:{self.doc.line(path)}: {field_name(path)}: {problem}")
+
+    def raise_if_any(self) -> None:
+        if not self.found:
+            return
+        shown = self.found[:MAX_PROBLEMS_SHOWN]
+        hidden = len(self.found) - len(shown)
+        if hidden:
+            shown.append(f"... and {hidden} more problems")
+        raise self.error("\n".join(shown))
+
+
+class Fields:
+    """Typed access to one YAML mapping, recording a problem for each bad field."""
+
+    def __init__(self, problems: Problems, data: Any, path: Path, allowed: Sequence[str]):
+        self.problems = problems
+        self.path = path
+        self.data: dict[str, Any] = data if isinstance(data, dict) else {}
+        if not isinstance(data, dict):
+            problems.add(path, "must be a mapping of fields (name: value)")
+        for key in self.data:
+            if key not in allowed:
+                problems.add((*path, key), f"unknown field (expected: {', '.join(allowed)})")
+
+    def add(self, key: str, problem: str) -> None:
+        self.problems.add((*self.path, key), problem)
+
+    def has(self, key: str) -> bool:
+        return self.data.get(key) is not None
+
+    def text(self, key: str, *, required: bool = True) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.add(key, "missing")
+            return None
+        # Folded YAML text keeps line breaks; documents want one clean line.
+        cleaned = one_line(value) if isinstance(value, str) else ""
+        if not cleaned:
+            self.add(key, "must be some text")
+            return None
+        return cleaned
+
+    def url(self, key: str, *, required: bool = True) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and not URL.match(value):
+            self.add(key, f"{value!r} is not a web address (http:// or https://)")
+            return None
+        return value
+
+    def date(self, key: str) -> dt.date | None:
+        """A date like 2024-12-08; present but ``null`` when the source gave none."""
+        if key not in self.data:
+            self.add(key, "missing (write null if there is no date)")
+            return None
+        value = self.data[key]
+        if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+            return value
+        self.add(key, f"{value!r} is not a date like 2024-12-08 (or null)")
+        return None
+
+    def integer(self, key: str, *, required: bool = True, low: int, high: int) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.add(key, "missing")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(key, f"{value!r} is not a whole number")
+            return None
+        if not low <= value <= high:
+            self.add(key, f"{value} is out of range ({low} to {high})")
+            return None
+        return value
+
+    def choice(self, key: str, choices: Sequence[str]) -> str | None:
+        value = self.text(key)
+        if value is not None and value not in choices:
+            self.add(key, f"{value!r} is not one of: {', '.join(choices)}")
+            return None
+        return value
+
+    def boolean(self, key: str) -> bool | None:
+        value = self.data.get(key)
+        if not isinstance(value, bool):
+            self.add(key, "missing" if value is None else f"{value!r} must be true or false")
+            return None
+        return value
+
+    def items(self, key: str, *, required: bool = True) -> list[tuple[Path, Any]]:
+        value = self.data.get(key)
+        if value is None:
+            if required:
+                self.add(key, "missing")
+            return []
+        if not isinstance(value, list) or (required and not value):
+            self.add(key, "must be a list with at least one entry")
+            return []
+        return [((*self.path, key, i), item) for i, item in enumerate(value)]
+
+    def text_list(self, key: str, *, required: bool = True) -> tuple[str, ...]:
+        out: list[str] = []
+        for path, item in self.items(key, required=required):
+            if isinstance(item, str) and one_line(item):
+                out.append(one_line(item))
+            else:
+                self.problems.add(path, "must be some text")
+        return tuple(out)
