@@ -376,3 +376,12 @@ def test_citations_with_computed_ids_are_numbered_and_checked(tmp_path: Path) ->
 def test_a_bad_literal_citation_is_refused_even_in_an_untaken_branch(tmp_path: Path) -> None:
     with pytest.raises(FactsProblem, match=r"t\.md\.j2:8: fact 'gamma' is not verified"):
         render(tmp_path, '{% if false %}\n{{ cite("gamma") }}{% endif %}')
+
+
+def test_a_hostile_facts_file_is_refused_not_expanded() -> None:
+    """A "billion laughs" file: each level repeats the one before ten times."""
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        levels.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
+    with pytest.raises(FactsProblem, match="too large or too deeply nested"):
+        parse_facts("\n".join(levels) + "\n", "facts.yaml")

@@ -18,7 +18,7 @@ import functools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -337,14 +337,11 @@ class LegalNotice:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """A dated plan for one event. ``to_json()`` gives the stable JSON shape."""
+class EventDetails:
+    """The validated inputs to one plan: what, where, when, for how many."""
 
-    kind: str
-    title: str
-    description: str
-    movement: str
     date: dt.date
+    today: dt.date
     time: dt.time | None
     end_time: dt.time | None
     end_time_assumed: bool
@@ -355,7 +352,16 @@ class Plan:
     organiser: str | None
     nation: str
     expected: int
-    today: dt.date
+
+
+@dataclass(frozen=True)
+class Plan(EventDetails):
+    """A dated plan for one event. ``to_json()`` gives the stable JSON shape."""
+
+    kind: str
+    title: str
+    description: str
+    movement: str
     checklist: str
     legal_notice: LegalNotice
     tasks: tuple[Task, ...]
@@ -720,23 +726,6 @@ def kind_descriptions() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- planning
 
 
-@dataclass(frozen=True)
-class _Request:
-    """The validated inputs to one plan."""
-
-    date: dt.date
-    today: dt.date
-    time: dt.time | None
-    end_time: dt.time | None
-    end_time_assumed: bool
-    venue: str
-    venue_postcode: str | None
-    route: str | None
-    organiser: str | None
-    nation: str
-    expected: int
-
-
 def _optional_line(value: str | None) -> str | None:
     cleaned = one_line(value) if value is not None else ""
     return cleaned or None
@@ -775,7 +764,7 @@ def _request(
     organiser: str | None,
     nation: str,
     expected: int,
-) -> _Request:
+) -> EventDetails:
     day = _as_date(date, "date")
     now = dt.date.today() if today is None else _as_date(today, "today")
     if day < now:
@@ -788,7 +777,7 @@ def _request(
     if isinstance(expected, bool) or not 1 <= expected <= 10_000_000:
         raise InvalidInput(f"expected attendance must be a number from 1 upwards, not {expected}")
     postcode = _optional_line(venue_postcode)
-    return _Request(
+    return EventDetails(
         date=day,
         today=now,
         time=start,
@@ -803,7 +792,7 @@ def _request(
     )
 
 
-def _task(spec: ChecklistTask, request: _Request, *, legal: bool = False) -> Task:
+def _task(spec: ChecklistTask, request: EventDetails, *, legal: bool = False) -> Task:
     due = request.date + dt.timedelta(days=spec.offset)
     return Task(
         title=spec.title,
@@ -831,7 +820,9 @@ def _notice_task(rule: _NoticeRule) -> ChecklistTask | None:
     )
 
 
-def _legal_notice(rule: _NoticeRule, request: _Request, may_apply: tuple[Note, ...]) -> LegalNotice:
+def _legal_notice(
+    rule: _NoticeRule, request: EventDetails, may_apply: tuple[Note, ...]
+) -> LegalNotice:
     due = None
     if rule.required and rule.days_before is not None:
         due = request.date - dt.timedelta(days=rule.days_before)
@@ -923,7 +914,7 @@ def plan_event(
     return _build(chosen, _builtin_law(), request)
 
 
-def _build(checklist: Checklist, law: _Law, request: _Request) -> Plan:
+def _build(checklist: Checklist, law: _Law, request: EventDetails) -> Plan:
     context = _Context(
         kind=checklist.kind,
         nation=request.nation,
@@ -949,21 +940,11 @@ def _build(checklist: Checklist, law: _Law, request: _Request) -> Plan:
     notes = [Note(r.note.topic, r.note.text, r.note.source) for r in rules if r.note]
     notes += [Note(n.topic, n.text, n.source) for n in checklist.notes if n.when.holds(context)]
     return Plan(
+        **{detail.name: getattr(request, detail.name) for detail in fields(EventDetails)},
         kind=checklist.kind,
         title=checklist.title,
         description=checklist.description,
         movement=checklist.movement,
-        date=request.date,
-        time=request.time,
-        end_time=request.end_time,
-        end_time_assumed=request.end_time_assumed,
-        venue=request.venue,
-        venue_postcode=request.venue_postcode,
-        route=request.route,
-        organiser=request.organiser,
-        nation=request.nation,
-        expected=request.expected,
-        today=request.today,
         checklist=checklist.origin,
         legal_notice=notice,
         tasks=tuple(tasks),
