@@ -129,7 +129,7 @@ class Drafter:
         if name in settings.existing:
             raise _RowProblem("file exists", f"{name} already exists in the folder")
         try:
-            write_file(settings.out_dir / name, render(letter, settings.fmt))
+            write_file(settings.out_dir, name, render(letter, settings.fmt))
         except OSError as error:
             raise _RowProblem(
                 "write error", f"cannot write {name}: {error.strerror or error}"
@@ -227,7 +227,7 @@ def _mp_values(mp: MP, constituency: str) -> frozenset[str]:
     )
 
 
-def write_file(path: Path, content: str | bytes) -> None:
+def write_file(folder: Path, name: str, content: str | bytes) -> None:
     """Atomic write for thousands of small files: a fixed temporary name, then a rename.
 
     No fsync: losing the last few drafts in a power cut is acceptable (a resume redoes any
@@ -235,9 +235,9 @@ def write_file(path: Path, content: str | bytes) -> None:
     """
     payload = content.encode("utf-8") if isinstance(content, str) else content
     # Plain os calls: pathlib's conveniences cost more than the write on a fast disk.
-    target = os.fspath(path)
-    folder, name = os.path.split(target)
-    temporary = os.path.join(folder, f".{name}{TEMP_SUFFIX}")  # noqa: PTH118
+    directory = os.fspath(folder)
+    target = os.path.join(directory, name)  # noqa: PTH118
+    temporary = os.path.join(directory, f".{name}{TEMP_SUFFIX}")  # noqa: PTH118
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:

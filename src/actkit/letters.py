@@ -175,6 +175,7 @@ class _FoldLiteralCitations(NodeTransformer):
 # The per-supporter values, and the stand-ins used when rendering once for many letters.
 _ROW_VALUES = (("sender", "name"), ("sender", "postcode"), ("sender", "email"), ("personal", ""))
 _ROW_PLACEHOLDERS = tuple(f"\ue010{index}\ue011" for index in range(len(_ROW_VALUES)))
+_PLACEHOLDER = re.compile("\ue010(\\d)\ue011")
 
 
 def _with_row_values(context: dict[str, Any], values: list[str]) -> dict[str, Any]:
@@ -268,7 +269,7 @@ class LetterRenderer:
         self._functions = _FactFunctions(facts)
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
-        self._by_shape: dict[tuple[Any, ...], tuple[str, tuple[str, ...], bytes]] = {}
+        self._by_shape: dict[tuple[Any, ...], tuple[list[str], tuple[str, ...], bytes]] = {}
         try:
             self._body = self._compile(template.body)
             self._subject = _ENVIRONMENT.from_string(template.subject)
@@ -360,11 +361,11 @@ class LetterRenderer:
             )
             body, cited = _number_citations(self._run(self._body, stand_ins))
             body = _tidy(body)
-            cached = self._by_shape[key] = (body, cited, _form_digest(body, stand_ins["mp"]))
-        body, cited, shared_words = cached
-        for placeholder, value in zip(_ROW_PLACEHOLDERS, values, strict=True):
-            if value:
-                body = body.replace(placeholder, value)
+            parts = _PLACEHOLDER.split(body)  # text, index, text, index, ..., text
+            cached = self._by_shape[key] = (parts, cited, _form_digest(body, stand_ins["mp"]))
+        parts, cited, shared_words = cached
+        filled = [values[int(part)] if i % 2 else part for i, part in enumerate(parts)]
+        body = "".join(filled)
         personal = values[-1].encode()
         return body, cited, hashlib.blake2b(shared_words + personal, digest_size=16).digest()
 

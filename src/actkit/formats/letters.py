@@ -188,9 +188,12 @@ def _chunks(markdown: str) -> list[str]:
     cached (``_chunk_text``): a batch formats each shared paragraph once. An indented
     piece (a list item's continuation) or one inside a code fence stays with the last.
     """
+    pieces = markdown.strip("\n").split("\n\n")
+    if not ("\n\n " in markdown or "\n\n\t" in markdown or "```" in markdown or "~~~" in markdown):
+        return pieces  # the usual case: nothing indented, no code fences
     chunks: list[str] = []
     in_fence = False
-    for piece in markdown.strip("\n").split("\n\n"):
+    for piece in pieces:
         if chunks and (in_fence or piece[:1] in (" ", "\t")):
             chunks[-1] += "\n\n" + piece
         else:
