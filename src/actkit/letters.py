@@ -73,7 +73,7 @@ class Sender:
         return lines
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity, like Fact: cheap to hash
 class Reference:
     number: int
     fact: Fact

@@ -173,10 +173,11 @@ def to_text(letter: Letter) -> str:
 
 
 def _text_body(letter: Letter) -> str:
-    return "\n\n".join(_chunk_text(chunk) for chunk in _chunks(letter.body))
+    return "\n\n".join(map(_chunk_text, _chunks(letter.body)))
 
 
 _FENCE = re.compile(r"^(```|~~~)", flags=re.MULTILINE)
+_CAREFUL_SPLIT = re.compile(r"\n\n[ \t]|```|~~~")
 # Anything that could be Markdown syntax; a chunk without any is plain text as it stands.
 _MAYBE_MARKDOWN = re.compile(r"[\\`*_\[\]<>#|~&!\n]|^[\s\d+=-]")
 
@@ -189,7 +190,7 @@ def _chunks(markdown: str) -> list[str]:
     piece (a list item's continuation) or one inside a code fence stays with the last.
     """
     pieces = markdown.strip("\n").split("\n\n")
-    if not ("\n\n " in markdown or "\n\n\t" in markdown or "```" in markdown or "~~~" in markdown):
+    if not _CAREFUL_SPLIT.search(markdown):
         return pieces  # the usual case: nothing indented, no code fences
     chunks: list[str] = []
     in_fence = False
