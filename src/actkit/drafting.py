@@ -88,9 +88,6 @@ class Drafter:
     renderer: LetterRenderer
     _sent_warnings: set[str] = field(default_factory=set)
 
-    def draft_all(self, jobs: Iterable[Job]) -> list[RowResult]:
-        return [self.draft(job) for job in jobs]
-
     def draft(self, job: Job) -> RowResult:
         supporter = job.supporter
         if supporter.blank:

@@ -5,9 +5,10 @@ cannot be reached.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -368,22 +369,14 @@ def offline_notice(today: date, *, postcode_offline: bool) -> str:
     return f"{notice}; {OFFLINE_POSTCODE_LIMITS}" if postcode_offline else notice
 
 
-class _client:
-    """Use the caller's HttpClient, or make (and later close) one."""
-
-    def __init__(self, http: HttpClient | None) -> None:
-        self._given = http
-        self._own: HttpClient | None = None
-
-    def __enter__(self) -> HttpClient:
-        if self._given is not None:
-            return self._given
-        self._own = HttpClient()
-        return self._own
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._own is not None:
-            self._own.close()
+@contextlib.contextmanager
+def _client(http: HttpClient | None) -> Iterator[HttpClient]:
+    """The caller's HttpClient, or a new one closed afterwards."""
+    if http is not None:
+        yield http
+        return
+    with HttpClient() as own:
+        yield own
 
 
 # --- Many postcodes at once (organiser batches) ---------------------------------------

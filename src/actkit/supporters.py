@@ -50,7 +50,6 @@ ADDRESS_PARTS = (
     "county",
 )
 REQUIRED = ("name", "address", "postcode")
-SNIFF_BYTES = 64 * 1024
 
 
 def _key(header: str) -> str:

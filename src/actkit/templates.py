@@ -19,7 +19,6 @@ from actkit.yamldoc import Fields, Problems, parse_document
 SUFFIX = ".md.j2"
 CAMPAIGN_ENV = "ACTKIT_CAMPAIGN"
 FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts")
-TEMPLATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True, slots=True)

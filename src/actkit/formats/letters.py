@@ -29,7 +29,6 @@ from actkit.text import format_date, one_line
 
 Format = Literal["txt", "md", "html", "eml", "docx"]
 FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx")
-BINARY_FORMATS = frozenset({"docx"})
 EXTENSIONS: dict[str, Format] = {
     ".txt": "txt",
     ".md": "md",
