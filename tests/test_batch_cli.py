@@ -502,3 +502,23 @@ def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     resumed = subprocess.run([*args, "--resume"], env=env, capture_output=True, check=False)
     assert resumed.returncode == 0, resumed.stderr
     assert sorted(int(e["row"]) for e in manifest(out)) == list(range(1, 4001))
+
+
+def test_windows_1252_bytes_it_does_not_define_are_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_bytes(b"Name,Address,Postcode\r\nZo\xeb \x81,1 Street,NR2 1AB\r\n")
+
+    result = batch(path, tmp_path / "o", "--offline")
+
+    assert result.exit_code == 0, result.stderr
+    assert manifest(tmp_path / "o")[0]["name"] == "Zoë \ufffd"
+
+
+def test_a_csv_the_csv_reader_refuses_is_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text('Name,Address,Postcode\nA,"' + "x" * 200_000 + '",NR2 1AB\n')
+
+    result = batch(path, tmp_path / "o", "--offline")
+
+    assert result.exit_code == 2
+    assert "data row 1" in result.stderr and "Traceback" not in result.output

@@ -489,3 +489,26 @@ def test_templates_ship_inside_the_installed_wheel(tmp_path: Path) -> None:
         check=True,
     )
     assert "Dear Clive Lewis," in letter.stdout and "[8] " in letter.stdout
+
+
+def test_a_template_that_is_not_text_is_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "letter_templates").mkdir()
+    (tmp_path / "letter_templates" / "bad.md.j2").write_bytes(b"---\ntitle: \xff\xfe\n---\n")
+
+    result = write("--campaign", str(tmp_path), "--template", "bad", "--personal", "x")
+
+    assert result.exit_code == 2
+    assert "bad.md.j2: cannot read the template: it is not UTF-8 text" in result.stderr
+
+
+def test_an_output_path_that_cannot_be_written_is_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+
+    result = write(
+        "--template", "blank", "--personal", "x", "--output", str(blocker / "letter.txt")
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith("Error: ")
+    assert "Traceback" not in result.output

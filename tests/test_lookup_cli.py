@@ -458,3 +458,20 @@ def test_data_info_names_sources_and_licences() -> None:
         assert expected in result.stdout
     data = json.loads(run("data", "info", "--json").stdout)
     assert set(data["datasets"]) == {"mps", "constituencies", "postcodes"}
+
+
+def test_a_damaged_cache_does_not_stop_lookups(
+    services: FakeServices, isolated_environment: Any
+) -> None:
+    add_norwich_south(services)
+    cache = isolated_environment / "cache" / "http-cache.sqlite"
+    cache.parent.mkdir(parents=True)
+    cache.write_bytes(b"this is not a database" * 100)
+
+    result = run("lookup", "NR2 1AB", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["source"] == "live"
+    assert "damaged" in run("cache", "info").stdout
+    assert run("cache", "clear").exit_code == 0
+    assert not cache.exists()

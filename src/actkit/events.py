@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from actkit.errors import InvalidInput
+from actkit.fileio import read_text
 from actkit.text import one_line
 from actkit.yamldoc import URL, Document, Fields, Problems, parse_document
 from actkit.yamldoc import Path as YamlPath
@@ -704,11 +705,7 @@ def load_checklist(*, kind: str | None = None, path: Path | None = None) -> Chec
         if kind is None:
             raise InvalidInput(f"give a kind ({', '.join(KINDS)}) or a checklist file")
         return _builtin_checklist(_check_kind(kind))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        raise InvalidInput(f"{path}: cannot read the checklist: {reason}") from None
+    text = read_text(path, "checklist")
     checklist = _checklist_from(parse_document(text, str(path)), str(path))
     if kind is not None and kind != checklist.kind:
         raise InvalidInput(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from actkit.errors import FactsProblem
+from actkit.fileio import read_text
 from actkit.text import format_date
 from actkit.yamldoc import Fields, Problems, parse_document
 
@@ -168,7 +169,8 @@ def load_facts(campaign: Path | None = None) -> dict[str, Fact]:
     if campaign is not None:
         campaign_facts: dict[str, Fact] = {}
         for path in sorted((campaign / "facts").glob("*.y*ml")):
-            for fact in parse_facts(path.read_text(encoding="utf-8"), str(path)):
+            text = read_text(path, "facts file", error=FactsProblem)
+            for fact in parse_facts(text, str(path)):
                 if fact.id in campaign_facts:
                     raise FactsProblem(
                         f"{fact.origin}: id: {fact.id!r} is also defined at "

@@ -14,7 +14,7 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from actkit.errors import OutputExists
+from actkit.errors import InvalidInput, OutputExists
 
 TEMP_SUFFIX = ".actkit-tmp"
 
@@ -83,6 +83,16 @@ def _move_into_place(tmp: Path, path: Path, *, force: bool) -> None:
 
 def _exists(path: Path) -> OutputExists:
     return OutputExists(f"{path} already exists; use --force to overwrite it")
+
+
+def read_text(path: Path, what: str, *, error: type[InvalidInput] = InvalidInput) -> str:
+    """A UTF-8 text file given by the user, or one clear error saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
+        raise error(f"{path}: cannot read the {what}: it is not UTF-8 text") from None
+    except OSError as problem:
+        raise error(f"{path}: cannot read the {what}: {problem.strerror or problem}") from None
 
 
 def sweep_temporary_files(directory: Path) -> int:

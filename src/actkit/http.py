@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -146,10 +147,8 @@ class HttpClient:
 
     def _send_once(self, service: str, method: str, url: str, **kwargs: Any) -> JsonResponse:
         expire_after = kwargs.pop("expire_after")
-        if isinstance(self._session, requests_cache.CachedSession):
-            kwargs["expire_after"] = expire_after
         try:
-            response = self._session.request(method, url, timeout=TIMEOUT, **kwargs)
+            response = self._request(method, url, expire_after, **kwargs)
         except RetryAfterTooLong as error:
             raise ServiceUnavailable(service, f"rate limited ({error})") from None
         except requests.RequestException as error:
@@ -158,6 +157,21 @@ class HttpClient:
         if not from_cache:
             self.requests_sent[service] = self.requests_sent.get(service, 0) + 1
         return _decode(service, response, from_cache)
+
+    def _request(
+        self, method: str, url: str, expire_after: timedelta, **kwargs: Any
+    ) -> requests.Response:
+        if not isinstance(self._session, requests_cache.CachedSession):
+            return self._session.request(method, url, timeout=TIMEOUT, **kwargs)
+        try:
+            return self._session.request(
+                method, url, timeout=TIMEOUT, expire_after=expire_after, **kwargs
+            )
+        except sqlite3.Error:
+            # A damaged or locked cache is only a cache: carry on without it.
+            self._session.close()  # type: ignore[no-untyped-call]
+            self._session = _make_session(use_cache=False)
+            return self._session.request(method, url, timeout=TIMEOUT, **kwargs)
 
 
 def _decode(service: str, response: requests.Response, from_cache: bool) -> JsonResponse:
@@ -186,24 +200,29 @@ def _cacheable(response: requests.Response) -> bool:
     return _json_or_none(response.content) is not None
 
 
+def _cached_session() -> requests.Session:
+    path = cache_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return requests_cache.CachedSession(
+        str(path),
+        backend="sqlite",
+        allowable_methods=("GET", "POST"),
+        allowable_codes=(200,),
+        filter_fn=_cacheable,
+        # A batch saves hundreds of answers: write-ahead logging without waiting for the
+        # disk on every one. A power cut can cost the newest entries of a cache, which is
+        # only a cache; a damaged one is bypassed (see _make_session and _request).
+        wal=True,
+        fast_save=True,
+    )
+
+
 def _make_session(use_cache: bool) -> requests.Session:
     session: requests.Session
-    if use_cache:
-        path = cache_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        session = requests_cache.CachedSession(
-            str(path),
-            backend="sqlite",
-            allowable_methods=("GET", "POST"),
-            allowable_codes=(200,),
-            filter_fn=_cacheable,
-            # A batch saves hundreds of answers: write-ahead logging without waiting for the
-            # disk on every one. A power cut can cost the newest entries of a cache, which
-            # is only a cache; see _open_cache for a damaged one.
-            wal=True,
-            fast_save=True,
-        )
-    else:
+    try:
+        session = _cached_session() if use_cache else requests.Session()
+    except (sqlite3.Error, OSError):
+        # A damaged cache, or a cache folder that cannot be written, is only a cache.
         session = requests.Session()
     retry = _BoundedRetry(
         total=RETRIES,
@@ -241,12 +260,15 @@ def cache_info() -> dict[str, Any]:
     """What is in the HTTP cache: path, size, response counts by host."""
     path = cache_path()
     info: dict[str, Any] = {"path": str(path), "exists": path.exists(), "size_bytes": 0}
-    info["responses"] = 0
-    info["by_host"] = {}
+    info.update(responses=0, by_host={}, damaged=False)
     if not path.exists():
         return info
     info["size_bytes"] = sum(p.stat().st_size for p in path.parent.glob(f"{CACHE_FILE}*"))
-    session = requests_cache.CachedSession(str(path), backend="sqlite")
+    try:
+        session = requests_cache.CachedSession(str(path), backend="sqlite")
+    except sqlite3.Error:
+        info["damaged"] = True  # lookups carry on without it; `cache clear` removes it
+        return info
     try:
         by_host: dict[str, int] = {}
         for response in session.cache.responses.values():
@@ -254,6 +276,8 @@ def cache_info() -> dict[str, Any]:
             by_host[host] = by_host.get(host, 0) + 1
         info["responses"] = sum(by_host.values())
         info["by_host"] = dict(sorted(by_host.items()))
+    except sqlite3.Error:
+        info["damaged"] = True  # lookups carry on without it; `cache clear` removes it
     finally:
         session.close()  # type: ignore[no-untyped-call]
     return info

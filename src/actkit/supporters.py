@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from actkit.errors import InvalidInput
 from actkit.text import one_line
@@ -100,19 +101,29 @@ class SupporterFile:
 
     def rows(self) -> Iterator[Supporter]:
         """Every data row, blank ones included (callers mark them skipped)."""
-        with self.path.open(encoding=self.encoding, newline="") as handle:
-            reader = csv.reader(handle, delimiter=self.delimiter)
-            next(reader, None)
-            for number, cells in enumerate(reader, start=1):
-                yield self._supporter(number, cells)
+        for number, cells in self._records():
+            yield self._supporter(number, cells)
 
     def postcodes(self) -> Iterator[tuple[int, str]]:
         """(row, postcode as typed) for every data row: the first pass needs nothing else."""
-        with self.path.open(encoding=self.encoding, newline="") as handle:
+        for number, cells in self._records():
+            yield number, self.columns.value(cells, "postcode", " ")
+
+    def _records(self) -> Iterator[tuple[int, list[str]]]:
+        with self._open() as handle:
             reader = csv.reader(handle, delimiter=self.delimiter)
-            next(reader, None)
-            for number, cells in enumerate(reader, start=1):
-                yield number, self.columns.value(cells, "postcode", " ")
+            number = 0
+            try:
+                next(reader, None)
+                for number, cells in enumerate(reader, start=1):
+                    yield number, cells
+            except csv.Error as error:
+                raise InvalidInput(f"{self.path}: data row {number + 1}: {error}") from None
+
+    def _open(self) -> IO[str]:
+        # Windows-1252 leaves a few bytes undefined: show them as "?" rather than fail.
+        errors = "replace" if self.encoding == "cp1252" else "strict"
+        return self.path.open(encoding=self.encoding, errors=errors, newline="")
 
     def _supporter(self, number: int, cells: list[str]) -> Supporter:
         columns = self.columns
@@ -126,7 +137,7 @@ class SupporterFile:
         )
 
     def _sniff_delimiter(self) -> str:
-        with self.path.open(encoding=self.encoding, newline="") as handle:
+        with self._open() as handle:
             first_line = handle.readline()
         # The header decides: Excel's ';' dialect has more semicolons than commas there.
         counts = {d: first_line.count(d) for d in (",", ";", "\t")}
@@ -134,8 +145,11 @@ class SupporterFile:
         return best if counts[best] else ","
 
     def _headers(self) -> list[str]:
-        with self.path.open(encoding=self.encoding, newline="") as handle:
-            header = next(csv.reader(handle, delimiter=self.delimiter), None)
+        with self._open() as handle:
+            try:
+                header = next(csv.reader(handle, delimiter=self.delimiter), None)
+            except csv.Error as error:
+                raise InvalidInput(f"{self.path}: the header row: {error}") from None
         if not header or not any(cell.strip() for cell in header):
             raise InvalidInput(
                 f"{self.path} is empty: it needs a header row with name, address "

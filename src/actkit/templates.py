@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from actkit.errors import InvalidInput, TemplateProblem
+from actkit.fileio import read_text
 from actkit.yamldoc import Fields, Problems, parse_document
 
 SUFFIX = ".md.j2"
@@ -108,7 +109,7 @@ def load_template(name: str, campaign: Path | None) -> LetterTemplate:
 
 def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
     label = str(path) if origin == "campaign" else f"{name}{SUFFIX} (built-in)"
-    text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    text = read_text(path, "template", error=TemplateProblem)
     front_text, body, body_line = _split_front_matter(text, label)
     meta = _front_matter(front_text, label)
     return LetterTemplate(

@@ -41,6 +41,12 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        except OSError as error:
+            # The file system said no: permissions, a full disk, a folder where a file
+            # should be. The user can fix those; they are not bugs.
+            where = f"{error.filename}: " if error.filename else ""
+            typer.echo(f"Error: {where}{error.strerror or error}", err=True)
+            raise typer.Exit(int(ExitCode.INVALID_INPUT)) from None
 
     return wrapper
 

@@ -101,6 +101,11 @@ def cache_info(as_json: JsonOption = False) -> None:
     if not details["exists"]:
         typer.echo("Empty: nothing has been cached yet.")
         return
+    if details["damaged"]:
+        typer.echo(
+            "The cache file is damaged: lookups work without it; `actkit cache clear` removes it."
+        )
+        return
     typer.echo(f"Size: {details['size_bytes'] / 1024:.0f} KiB, {details['responses']} responses")
     for host, count in details["by_host"].items():
         typer.echo(f"  {host}: {count}")
