@@ -76,6 +76,7 @@ def batch(supporters: Path, out: Path, *extra: str, template: str = "blank") -> 
 
 
 def manifest(folder: Path) -> list[dict[str, str]]:
+    """The manifest's rows, in the order they were written."""
     with (folder / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -119,7 +120,7 @@ def test_batch_writes_one_letter_per_row_to_each_mp(tmp_path: Path, standin: Sta
     )
 
     assert result.exit_code == 0, result.stderr
-    entries = manifest(out)
+    entries = sorted(manifest(out), key=lambda e: int(e["row"]))  # rows finish in any order
     assert list(entries[0]) == COLUMNS
     assert [(e["row"], e["constituency"], e["source"], e["status"]) for e in entries] == [
         ("1", "Norwich South", "live", "ok"),
@@ -522,3 +523,28 @@ def test_a_csv_the_csv_reader_refuses_is_exit_2(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "data row 1" in result.stderr and "Traceback" not in result.output
+
+
+def test_letters_to_known_mps_are_written_while_others_are_fetched(
+    tmp_path: Path, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Row 2's MP is slow to answer: row 3 (an MP already known) does not wait for it."""
+    import threading
+
+    release = threading.Event()
+    real = StandIn.answer
+
+    def slow_for_aberdeen(self: StandIn, method: str, path: str, query: str, body: bytes) -> Any:
+        if "Aberdeen" in query:
+            release.wait(5)
+        return real(self, method, path, query, body)
+
+    monkeypatch.setattr(StandIn, "answer", slow_for_aberdeen)
+    threading.Timer(1.0, release.set).start()
+    rows = [BASIC[0], BASIC[1], ["Pat Other", "9 Other Street, Norwich", "NR2 1AB", "", ""]]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+
+    result = batch(supporters, tmp_path / "o")
+
+    assert result.exit_code == 0, result.stderr
+    assert [e["row"] for e in manifest(tmp_path / "o")] == ["1", "3", "2"]

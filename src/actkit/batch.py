@@ -12,14 +12,23 @@ import contextlib
 import csv
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from actkit.drafting import Drafter, DraftSettings, Job, RowResult, draft_in_order, make_job
+from actkit.drafting import (
+    Drafter,
+    DraftSettings,
+    Job,
+    RowResult,
+    draft_in_order,
+    locate,
+    seat_needed,
+    with_seat,
+)
 from actkit.errors import ActkitError, ExitCode, OutputExists
 from actkit.fileio import TEMP_SUFFIX, sweep_temporary_files
 from actkit.formats.letters import Format
@@ -197,11 +206,11 @@ def _write_letters(
         for supporter in supporters.rows():
             report.rows += 1
             if supporter.row not in done:
-                yield make_job(supporter, resolution.places, resolution.seat)
+                yield locate(supporter, resolution.places)
 
     finished = 0
     with _manifest(report.manifest) as manifest:
-        for result in draft_in_order(drafter, jobs(), stop):
+        for result in draft_in_order(drafter, _ready_first(jobs(), resolution), stop):
             manifest.writerow(_neutralised(result.cells))
             _count(report, result)
             finished += 1
@@ -209,6 +218,35 @@ def _write_letters(
                 progress(1)
     report.interrupted = finished < to_do
     report.seconds["write"] = time.perf_counter() - writing
+
+
+PARK_LIMIT = 20_000
+"""Rows held back waiting for their MP's details, at most; beyond it the batch waits."""
+
+
+def _ready_first(jobs: Iterator[Job], resolution: Resolution) -> Iterator[Job]:
+    """Jobs whose MP is known go first; the others wait until their MP's details arrive.
+
+    While contact details are still being fetched, letters to MPs already known are
+    written, so the disk and the network work at the same time. The manifest's ``row``
+    column keeps each line's place in the spreadsheet.
+    """
+    parked: dict[str, list[Job]] = defaultdict(list)
+    waiting = 0
+    for job in jobs:
+        gss = seat_needed(job)
+        if gss and waiting < PARK_LIMIT and not resolution.has_seat(gss):
+            parked[gss].append(job)
+            waiting += 1
+        else:
+            yield with_seat(job, resolution.seat)
+        for arrived in resolution.newly_ready():
+            for held in parked.pop(arrived, []):
+                waiting -= 1
+                yield with_seat(held, resolution.seat)
+    for held_jobs in parked.values():
+        for held in held_jobs:
+            yield with_seat(held, resolution.seat)
 
 
 def _count(report: BatchReport, result: RowResult) -> None:

@@ -11,10 +11,10 @@ import contextlib
 import functools
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from actkit.errors import ActkitError, InvalidInput
 from actkit.fileio import TEMP_SUFFIX, slug
@@ -250,17 +250,27 @@ def write_file(folder: Path, name: str, content: str | bytes) -> None:
         raise
 
 
-def make_job(supporter: Supporter, places: dict[str, PlaceAnswer], seat_of: Any) -> Job:
-    """Attach what the lookups found to a row (waiting for its MP's details if need be)."""
+def locate(supporter: Supporter, places: dict[str, PlaceAnswer]) -> Job:
+    """A job with the row's normalised postcode and place; its seat comes later."""
     if supporter.blank or not supporter.name:
         return Job(supporter)
     try:
         postcode = normalise_postcode(supporter.postcode)
     except ActkitError as error:
         return Job(supporter, None, str(error))
-    place = places.get(postcode)
-    seat = seat_of(place.gss_code) if place and place.gss_code and not place.problem else None
-    return Job(supporter, postcode, "", place, seat)
+    return Job(supporter, postcode, "", places.get(postcode))
+
+
+def seat_needed(job: Job) -> str | None:
+    """The GSS code whose MP this job waits for, if any."""
+    place = job.place
+    return place.gss_code if place and place.gss_code and not place.problem else None
+
+
+def with_seat(job: Job, seat_of: Callable[[str], SeatAnswer]) -> Job:
+    """The job with its MP's details (waiting for them if need be)."""
+    gss = seat_needed(job)
+    return replace(job, seat=seat_of(gss)) if gss else job
 
 
 def draft_in_order(

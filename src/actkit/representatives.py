@@ -6,9 +6,11 @@ cannot be reached.
 from __future__ import annotations
 
 import contextlib
+import functools
+import queue
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -413,14 +415,34 @@ class Resolution:
     def __init__(self, concurrency: int = 4) -> None:
         self.places: dict[str, PlaceAnswer] = {}
         self._seats: dict[str, SeatAnswer | Future[SeatAnswer]] = {}
+        self._arrivals: queue.SimpleQueue[str] = queue.SimpleQueue()
         self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="actkit-mp")
         self._lock = threading.Lock()
         self.notes: list[str] = []
         """Service problems met on the way (each said once), for the report."""
 
     def seat(self, gss_code: str) -> SeatAnswer:
+        """The seat's answer, waiting for it if it is still being fetched."""
         answer = self._seats[gss_code]
         return answer.result() if isinstance(answer, Future) else answer
+
+    def has_seat(self, gss_code: str) -> bool:
+        """Whether ``seat`` would answer without waiting."""
+        answer = self._seats[gss_code]
+        return not isinstance(answer, Future) or answer.done()
+
+    def newly_ready(self) -> Iterator[str]:
+        """Seats whose answers have arrived since last asked (never waits)."""
+        while True:
+            try:
+                yield self._arrivals.get_nowait()
+            except queue.Empty:
+                return
+
+    def _fetch(self, gss_code: str, work: Callable[[], SeatAnswer]) -> None:
+        future = self._pool.submit(work)
+        future.add_done_callback(lambda _: self._arrivals.put(gss_code))
+        self._seats[gss_code] = future
 
     def note(self, message: str) -> None:
         with self._lock:
@@ -548,9 +570,7 @@ def _resolve_seats(
             resolution._seats[gss] = _offline_seat(gss)
         else:
             known = listed.get(gss)
-            resolution._seats[gss] = resolution._pool.submit(
-                _live_seat, members, gss, known, resolution
-            )
+            resolution._fetch(gss, functools.partial(_live_seat, members, gss, known, resolution))
 
 
 def _live_seat(
