@@ -72,6 +72,11 @@ class Sender:
             lines = (*lines, self.postcode)
         return lines
 
+    @property
+    def letterhead(self) -> tuple[str, ...]:
+        """Name, postal address and (if given) email: the top of every printed letter."""
+        return (self.name, *self.postal_lines, *((self.email,) if self.email else ()))
+
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity, like Fact: cheap to hash
 class Reference:
@@ -101,6 +106,10 @@ class Letter:
     @property
     def date_text(self) -> str:
         return format_date(self.date)
+
+    @property
+    def recipient_lines(self) -> tuple[str, ...]:
+        return (self.mp.full_title, *self.mp.postal_address)
 
 
 # Inside a rendered body a citation is first the fact's id between two more private-use

@@ -20,11 +20,13 @@ from email.utils import format_datetime, formataddr
 from importlib.resources import files
 from typing import Any, Literal
 
+from jinja2 import Environment, Template
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from markupsafe import Markup
 
 from actkit.errors import InvalidInput, NoAnswer
-from actkit.letters import CITATION, Letter, Reference
+from actkit.letters import CITATION, Letter, Reference, markdown_escape
 from actkit.text import format_date, one_line
 
 Format = Literal["txt", "md", "html", "eml", "docx"]
@@ -157,15 +159,9 @@ def reference_text(reference: Reference) -> tuple[str, str, str]:
 
 def to_text(letter: Letter) -> str:
     parts = [
-        "\n".join(
-            (
-                letter.sender.name,
-                *letter.sender.postal_lines,
-                *((letter.sender.email,) if letter.sender.email else ()),
-            )
-        ),
+        "\n".join(letter.sender.letterhead),
         letter.date_text,
-        "\n".join((letter.mp.full_title, *letter.mp.postal_address)),
+        "\n".join(letter.recipient_lines),
         _text_body(letter),
     ]
     return "\n\n".join(parts) + _text_references(letter)
@@ -268,16 +264,13 @@ def _references_text(references: tuple[Reference, ...]) -> str:
 
 
 def to_markdown(letter: Letter) -> str:
-    from actkit.letters import markdown_escape
-
     def block(lines: tuple[str, ...]) -> str:
         return "\\\n".join(markdown_escape(line) for line in lines)
 
-    sender = (*letter.sender.postal_lines, *((letter.sender.email,) if letter.sender.email else ()))
     parts = [
-        block((letter.sender.name, *sender)),
+        block(letter.sender.letterhead),
         letter.date_text,
-        block((letter.mp.full_title, *letter.mp.postal_address)),
+        block(letter.recipient_lines),
         CITATION.sub(r"[\1]", letter.body.strip()),
     ]
     text = "\n\n".join(parts) + "\n"
@@ -293,18 +286,19 @@ def to_markdown(letter: Letter) -> str:
 # --- HTML --------------------------------------------------------------------------------
 
 
-def to_html(letter: Letter) -> str:
-    from jinja2 import Environment
-
-    environment = Environment(autoescape=True, keep_trailing_newline=True)
+@functools.cache
+def _html_page() -> Template:
+    """The page layout, compiled once (a batch of HTML letters uses it thousands of times)."""
     page = (files("actkit") / "formats" / "letter.html.j2").read_text(encoding="utf-8")
+    return Environment(autoescape=True, keep_trailing_newline=True).from_string(page)
+
+
+def to_html(letter: Letter) -> str:
     body = CITATION.sub(
         lambda m: f'<sup class="cite"><a href="#ref-{m.group(1)}">[{m.group(1)}]</a></sup>',
         _MARKDOWN.render(letter.body),
     )
-    from markupsafe import Markup
-
-    return environment.from_string(page).render(
+    return _html_page().render(
         letter=letter,
         body=Markup(body),  # markdown-it escaped all text
         references=[(r.number, *reference_text(r), r.fact.source.url) for r in letter.references],
@@ -365,14 +359,9 @@ def to_docx(letter: Letter) -> bytes:
             if index < len(lines) - 1:
                 run.add_break()
 
-    sender = (
-        letter.sender.name,
-        *letter.sender.postal_lines,
-        *((letter.sender.email,) if letter.sender.email else ()),
-    )
-    lines_paragraph(sender, WD_ALIGN_PARAGRAPH.RIGHT)
+    lines_paragraph(letter.sender.letterhead, WD_ALIGN_PARAGRAPH.RIGHT)
     lines_paragraph((letter.date_text,), WD_ALIGN_PARAGRAPH.RIGHT)
-    lines_paragraph((letter.mp.full_title, *letter.mp.postal_address))
+    lines_paragraph(letter.recipient_lines)
     for block in blocks(letter.body):
         _docx_block(document, block)
     if letter.references:
