@@ -548,3 +548,22 @@ def test_letters_to_known_mps_are_written_while_others_are_fetched(
 
     assert result.exit_code == 0, result.stderr
     assert [e["row"] for e in manifest(tmp_path / "o")] == ["1", "3", "2"]
+
+
+def test_members_api_down_uses_offline_mps_and_says_why(
+    tmp_path: Path, standin: StandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = StandIn.answer
+
+    def members_down(self: StandIn, method: str, path: str, query: str, body: bytes) -> Any:
+        return (503, {}) if path.startswith("/api/") else real(self, method, path, query, body)
+
+    monkeypatch.setattr(StandIn, "answer", members_down)
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+
+    result = batch(supporters, tmp_path / "o")
+
+    assert result.exit_code == 0, result.stderr
+    assert {e["source"] for e in manifest(tmp_path / "o")} == {"offline"}
+    assert "Members API is unavailable: HTTP 503" in result.stderr
+    assert "came from offline data" in result.stderr

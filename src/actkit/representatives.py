@@ -260,7 +260,8 @@ def find_mp(
         if place.source == "offline":
             mp, mp_source, mp_reason = offline_mp(constituency), "offline", None
         else:
-            mp, mp_source, mp_reason = live_mp(constituency, client)
+            members = MembersAPI(client, members_api())
+            mp, mp_source, mp_reason = live_mp(constituency, members)
     live = mp_source == "live"
     warnings: tuple[str, ...] = ()
     if not live:
@@ -301,11 +302,16 @@ def no_westminster_mp(postcode: str, country: str) -> str:
     )
 
 
-def live_mp(constituency: Constituency, http: HttpClient) -> tuple[MP, Source, str | None]:
-    """(MP with contact details, source, why the snapshot was used), with offline fallback."""
-    members = MembersAPI(http, members_api())
+def live_mp(
+    constituency: Constituency, members: MembersAPI, *, known: MP | None = None
+) -> tuple[MP, Source, str | None]:
+    """(MP with contact details, source, why the snapshot was used), with offline fallback.
+
+    ``known`` is the MP when a listing already named them, saving the search. Raises
+    NoRepresentative for a vacant seat, OfflineUnavailable when neither source answers.
+    """
     try:
-        mp = members.current_mp(constituency)
+        mp = known or members.current_mp(constituency)
     except ServiceUnavailable as error:
         return offline_mp(constituency), "offline", str(error)
     try:
@@ -577,10 +583,16 @@ def _live_seat(
     members: MembersAPI, gss: str, known: MP | None, resolution: Resolution
 ) -> SeatAnswer:
     """A seat's MP (searched for unless the listing named them) with contact details."""
-    mp = known or _search_seat(members, gss)
-    if isinstance(mp, SeatAnswer):
-        return mp
-    return _seat_with_contact(gss, mp, _contact_or_error(members, mp), resolution)
+    constituency = snapshot.constituency(gss) or Constituency(gss, gss)
+    try:
+        mp, source, fallback_reason = live_mp(constituency, members, known=known)
+    except NoRepresentative as error:
+        return SeatAnswer(constituency, None, "live", str(error))
+    except OfflineUnavailable as error:
+        return SeatAnswer(constituency, None, "offline", str(error))
+    if fallback_reason:
+        resolution.note(f"{fallback_reason}; those MPs' details came from offline data")
+    return SeatAnswer(constituency, mp, source)
 
 
 def _list_every_mp(members: MembersAPI, resolution: Resolution, concurrency: int) -> dict[str, MP]:
@@ -595,33 +607,6 @@ def _list_every_mp(members: MembersAPI, resolution: Resolution, concurrency: int
         resolution.note(f"{error}; searching seat by seat instead")
         return {}
     return found
-
-
-def _search_seat(members: MembersAPI, gss: str) -> MP | SeatAnswer:
-    constituency = snapshot.constituency(gss) or Constituency(gss, gss)
-    try:
-        return members.current_mp(constituency)
-    except NoRepresentative as error:
-        return SeatAnswer(constituency, None, "live", str(error))
-    except ServiceUnavailable:
-        return _offline_seat(gss)
-
-
-def _contact_or_error(members: MembersAPI, mp: MP) -> Contact | ServiceUnavailable:
-    try:
-        return members.contact(mp.member_id or 0)
-    except ServiceUnavailable as error:
-        return error
-
-
-def _seat_with_contact(
-    gss: str, mp: MP, contact: Contact | ServiceUnavailable, resolution: Resolution
-) -> SeatAnswer:
-    constituency = snapshot.constituency(gss) or Constituency(gss, gss)
-    if isinstance(contact, ServiceUnavailable):
-        resolution.note(f"{contact}; contact details for those MPs came from offline data")
-        return SeatAnswer(constituency, _with_snapshot_contact(mp, constituency), "offline")
-    return SeatAnswer(constituency, with_contact(mp, contact), "live")
 
 
 def _offline_seat(gss: str) -> SeatAnswer:
