@@ -567,3 +567,26 @@ def test_members_api_down_uses_offline_mps_and_says_why(
     assert {e["source"] for e in manifest(tmp_path / "o")} == {"offline"}
     assert "Members API is unavailable: HTTP 503" in result.stderr
     assert "came from offline data" in result.stderr
+
+
+def test_personalisation_report_for_a_template_rendered_in_full(tmp_path: Path) -> None:
+    """A template that loops over the address is rendered per letter; the count holds."""
+    (tmp_path / "c" / "letter_templates").mkdir(parents=True)
+    (tmp_path / "c" / "letter_templates" / "shout.md.j2").write_text(
+        "---\ntitle: t\ndescription: d\n---\nDear {{ mp.address_as }},\n\n{{ personal }}\n\n"
+        "{{ sender.name }}\n{% for line in sender.address %}{{ line }}\n{% endfor %}"
+    )
+    rows = [
+        ["A One", "1 St", "NR2 1AB", "", ""],
+        ["B Two", "2 St", "AB10 1AB", "", ""],
+        ["C Three", "3 St", "NR2 1AB", "", "Mine."],
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+
+    result = batch(
+        supporters, tmp_path / "o", "--offline", "--campaign", str(tmp_path / "c"), template="shout"
+    )
+
+    text = " ".join(result.stderr.split())
+    assert "1 of 3 letters include the supporter's own words" in text
+    assert "2 are identical to another once names and addresses are taken out" in text

@@ -346,8 +346,10 @@ def test_rendering_by_substitution_matches_a_full_render(
             )
         finally:
             renderer._plain_row_values = True
-        assert fast.form_digest and not full.form_digest
-        assert dataclasses.replace(fast, form_digest=b"") == full
+        assert fast.form_digest and full.form_digest
+        assert dataclasses.replace(fast, form_digest=b"") == dataclasses.replace(
+            full, form_digest=b""
+        )
 
 
 _RENDERERS: dict[str, LetterRenderer] = {}

@@ -8,8 +8,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -19,10 +17,10 @@ from typing import TYPE_CHECKING
 from actkit.errors import ActkitError, InvalidInput
 from actkit.fileio import TEMP_SUFFIX, slug
 from actkit.formats.letters import Format, render
-from actkit.letters import Letter, LetterRenderer, Sender, markdown_escape
+from actkit.letters import LetterRenderer, Sender
 from actkit.models import MP, Source
 from actkit.postcodes import normalise_postcode
-from actkit.text import address_lines, one_line
+from actkit.text import address_lines
 
 if TYPE_CHECKING:
     import threading
@@ -152,7 +150,7 @@ class Drafter:
             source == "offline",
             place.source == "offline",
             letter.has_personal,
-            fingerprint(letter),
+            letter.form_digest,
             self._new_warnings(letter.warnings),
         )
 
@@ -195,32 +193,6 @@ def _sender(supporter: Supporter, postcode: str) -> Sender:
         address=address_lines(supporter.address),
         postcode=postcode,
         email=supporter.email or None,
-    )
-
-
-def fingerprint(letter: Letter) -> bytes:
-    """The letter's words with the sender's and MP's names and addresses taken out."""
-    if letter.form_digest:  # rendered by substitution: the renderer already knows
-        return letter.form_digest
-    sender = letter.sender
-    values = {
-        _escaped(v) for v in (sender.name, *sender.address, sender.postcode, sender.email) if v
-    }
-    values.update(_mp_values(letter.mp, letter.constituency.name))
-    text = letter.body
-    for value in sorted(values, key=len, reverse=True):
-        text = text.replace(value, "")
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-def _escaped(value: str) -> str:
-    return markdown_escape(one_line(value))
-
-
-@functools.lru_cache(maxsize=1024)
-def _mp_values(mp: MP, constituency: str) -> frozenset[str]:
-    return frozenset(
-        _escaped(v) for v in (mp.name, mp.full_title, mp.address_as, constituency) if v
     )
 
 

@@ -99,9 +99,9 @@ class Letter:
     has_personal: bool = False
     warnings: tuple[str, ...] = field(default=())
     form_digest: bytes = b""
-    """When rendered by substitution: a digest of the letter's words less the sender's and
-    the MP's names and addresses. Letters with the same digest are identical once those are
-    taken out (batch personalisation reports use it); empty otherwise."""
+    """A digest of the letter's words less the sender's and the MP's names and addresses.
+    Letters from one renderer with the same digest are identical once those are taken out
+    (batch personalisation reports use it)."""
 
     @property
     def date_text(self) -> str:
@@ -198,13 +198,25 @@ def _with_row_values(context: dict[str, Any], values: list[str]) -> dict[str, An
     return changed
 
 
-def _form_digest(body: str, mp_values: dict[str, str]) -> bytes:
-    """Digest of a body rendered with stand-ins, less the MP's names and the sender's values
-    (the personal paragraph's stand-in stays, marking where it goes)."""
-    for value in sorted((v for v in mp_values.values() if v), key=len, reverse=True):
+def _names_and_addresses(context: dict[str, Any]) -> list[str]:
+    """The context values that differ between otherwise identical letters."""
+    mp, sender = context["mp"], context["sender"]
+    return [
+        mp["name"],
+        mp["full_title"],
+        mp["address_as"],
+        mp["constituency"],
+        sender["name"],
+        *sender["address"],
+        sender["postcode"],
+        sender["email"],
+    ]
+
+
+def _digest_without(body: str, values: list[str]) -> bytes:
+    """Digest of ``body`` with ``values`` taken out (longest first, so no part is left)."""
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
         body = body.replace(value, "")
-    for placeholder in _ROW_PLACEHOLDERS[:-1]:
-        body = body.replace(placeholder, "")
     return hashlib.blake2b(body.encode(), digest_size=16).digest()
 
 
@@ -317,7 +329,6 @@ class LetterRenderer:
         def context() -> dict[str, Any]:
             return _context(mp, constituency, sender, personal_text, letter_date)
 
-        form_digest = b""
         if self._plain_row_values:
             values = [
                 _safe(sender.name),
@@ -329,8 +340,10 @@ class LetterRenderer:
                 values, context, (mp, constituency, letter_date)
             )
         else:
-            body, cited = _number_citations(self._run(self._body, context()))
+            full_context = context()
+            body, cited = _number_citations(self._run(self._body, full_context))
             body = _tidy(body)
+            form_digest = _digest_without(body, _names_and_addresses(full_context))
         subject = self._fixed_subject or one_line(
             _CITED.sub("", self._run(self._subject, context()))
         )
@@ -371,7 +384,9 @@ class LetterRenderer:
             body, cited = _number_citations(self._run(self._body, stand_ins))
             body = _tidy(body)
             parts = _PLACEHOLDER.split(body)  # text, index, text, index, ..., text
-            cached = self._by_shape[key] = (parts, cited, _form_digest(body, stand_ins["mp"]))
+            # The sender's stand-ins go with the names; the personal one stays, in its place.
+            shared = _digest_without(body, _names_and_addresses(stand_ins))
+            cached = self._by_shape[key] = (parts, cited, shared)
         parts, cited, shared_words = cached
         filled = [values[int(part)] if i % 2 else part for i, part in enumerate(parts)]
         body = "".join(filled)
