@@ -590,3 +590,13 @@ def test_personalisation_report_for_a_template_rendered_in_full(tmp_path: Path) 
     text = " ".join(result.stderr.split())
     assert "1 of 3 letters include the supporter's own words" in text
     assert "2 are identical to another once names and addresses are taken out" in text
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("actkit.cli.letters.stderr_is_terminal", lambda: True)
+    supporters = write_csv(tmp_path / "s.csv", BASIC)
+
+    result = batch(supporters, tmp_path / "o", "--offline")
+
+    assert result.exit_code == 0, result.stderr
+    assert len(manifest(tmp_path / "o")) == 3

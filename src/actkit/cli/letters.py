@@ -155,7 +155,7 @@ def letter_write(
         letter_date=_parse_date(letter_date),
         offline=offline,
         campaign=campaign_dir(campaign),
-        max_fact_age_days=max_fact_age or int(saved.get("max_fact_age_days", 730)),
+        max_fact_age_days=_max_fact_age(max_fact_age, saved),
     )
     warn_all(letter.warnings)
     if not letter.has_personal:
@@ -380,7 +380,7 @@ def letter_batch(
             "--max-fact-age",
             min=1,
             metavar="DAYS",
-            help="Warn about facts older than this. [default: 730]",
+            help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
     ] = None,
 ) -> None:
@@ -407,7 +407,7 @@ def letter_batch(
         resume=resume,
         force=force,
         concurrency=concurrency,
-        max_fact_age_days=max_fact_age or _saved_max_fact_age(),
+        max_fact_age_days=_max_fact_age(max_fact_age, None),
     )
     prepared = batch.prepare(supporters, options)
     stop = threading.Event()
@@ -440,55 +440,57 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def _saved_max_fact_age() -> int:
+def _max_fact_age(flag: int | None, saved: dict[str, Any] | None) -> int:
+    """--max-fact-age, else the saved max_fact_age_days, else the library's default."""
     from actkit import config
+    from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS
 
-    return int(config.load().get("max_fact_age_days", 730))
+    if flag is not None:
+        return flag
+    settings = config.load() if saved is None else saved
+    return int(settings.get("max_fact_age_days", DEFAULT_MAX_FACT_AGE_DAYS))
 
 
-class _progress_bar:
-    """A bar with rate and ETA on stderr, only when stderr is a terminal."""
+def stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
 
-    def __enter__(self) -> tuple[Any, Any]:
-        self._progress: Any = None
-        if not sys.stderr.isatty():
-            return None, None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            ProgressColumn,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
 
-        class RateColumn(ProgressColumn):
-            def render(self, task: Any) -> Text:
-                speed = task.finished_speed or task.speed
-                return Text(f"{speed:,.0f} rows/s" if speed else "… rows/s")
+@contextlib.contextmanager
+def _progress_bar() -> Iterator[tuple[Any, Any]]:
+    """(advance, set_total) callbacks for a bar with rate and ETA on stderr, or (None, None)
+    when stderr is not a terminal."""
+    if not stderr_is_terminal():
+        yield None, None
+        return
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
 
-        progress = Progress(
-            TextColumn("Writing letters"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            RateColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        progress.start()
-        self._progress = progress
+    class RateColumn(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} rows/s" if speed else "… rows/s")
+
+    columns = (
+        TextColumn("Writing letters"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("letters", total=None)
-        return (
+        yield (
             lambda count: progress.advance(task, count),
             lambda total: progress.update(task, total=total),
         )
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._progress is not None:
-            self._progress.stop()
 
 
 def _summarise(report: Any, options: Any) -> None:
