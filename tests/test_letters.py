@@ -334,6 +334,8 @@ def test_rendering_by_substitution_matches_a_full_render(
     from dataclasses import replace as with_changes
 
     for template in ("syria-civilians", "meeting-request", "blank"):
+        if template == "blank" and not personal.strip():
+            continue  # an empty letter: refused on both paths (test_empty_letter_...)
         renderer = _renderers(template)
         sender = with_changes(SENDER, name=name, email=email or None)
         fast = renderer.render(
@@ -387,3 +389,18 @@ def test_a_hostile_facts_file_is_refused_not_expanded() -> None:
         levels.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
     with pytest.raises(FactsProblem, match="too large or too deeply nested"):
         parse_facts("\n".join(levels) + "\n", "facts.yaml")
+
+
+@pytest.mark.parametrize("plain_values", [True, False])
+def test_empty_letter_is_refused_with_its_reason_code_on_both_paths(plain_values: bool) -> None:
+    from actkit.errors import EmptyLetter
+
+    renderer = _renderers("blank")
+    renderer._plain_row_values = plain_values
+    try:
+        with pytest.raises(EmptyLetter) as refused:
+            renderer.render(mp=MP, constituency=SEAT, sender=SENDER, personal=" \n", letter_date=DAY)
+    finally:
+        renderer._plain_row_values = True
+    assert refused.value.reason == "empty letter"
+    assert refused.value.exit_code == 2

@@ -206,11 +206,13 @@ def test_docx_reopens_with_python_docx(tmp_path: Path) -> None:
     assert document.core_properties.title == "Syria: please act to protect civilians"
 
 
-def test_docx_needs_an_output_file() -> None:
-    result = write("--template", "blank", "--format", "docx", "--personal", "x")
+def test_docx_is_not_written_to_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("actkit.cli.letters.stdout_is_terminal", lambda: True)
+    for output in ([], ["--output", "-"]):
+        result = write("--template", "blank", "--format", "docx", "--personal", "x", *output)
 
-    assert result.exit_code == 2
-    assert "--output" in result.stderr
+        assert result.exit_code == 2
+        assert "--output" in result.stderr
 
 
 def test_format_is_inferred_from_the_extension(tmp_path: Path) -> None:
@@ -238,10 +240,18 @@ def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:
 
 
 def test_no_personal_paragraph_warns_when_not_interactive() -> None:
-    result = write("--template", "blank")
+    result = write("--template", "thank-you")
 
     assert result.exit_code == 0
     assert "no personal paragraph" in result.stderr
+
+
+def test_a_letter_with_nothing_to_say_is_refused() -> None:
+    result = write("--template", "blank")
+
+    assert result.exit_code == 2
+    assert "empty letter" in result.stderr
+    assert result.stdout == ""
 
 
 def test_personal_paragraph_is_prompted_for_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,7 +30,7 @@ from actkit.drafting import (
     with_seat,
 )
 from actkit.errors import ActkitError, ExitCode, OutputExists
-from actkit.fileio import TEMP_SUFFIX, sweep_temporary_files
+from actkit.fileio import TEMP_SUFFIX, make_private_dir, sweep_temporary_files
 from actkit.formats.letters import Format
 from actkit.http import HttpClient
 from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer
@@ -146,7 +146,7 @@ def run_batch(
     out_dir = options.out_dir
     manifest_path = out_dir / MANIFEST
     done = _previous_run(manifest_path, options)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(out_dir)
     sweep_temporary_files(out_dir)
     report = BatchReport(manifest=manifest_path, already_done=len(done))
     started = time.perf_counter()

@@ -6,11 +6,12 @@ The sender's details never leave the machine; batch runs ignore them.
 
 from __future__ import annotations
 
-import re
+import math
 import sys
 from collections.abc import Callable
 from typing import Any
 
+from actkit.emails import check_email
 from actkit.errors import InvalidInput
 from actkit.fileio import atomic_write
 from actkit.paths import config_file
@@ -22,37 +23,45 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-EMAIL = re.compile(r"[^@\s<>\"(),;:]+@[^@\s<>\"(),;:]+\.[^@\s<>\"(),;:]+")
+MAX_FACT_AGE_DAYS_LIMIT = 36_500
+"""A century: beyond it date arithmetic overflows, and no fact is that fresh anyway."""
 
 
-def check_email(value: str) -> str:
-    cleaned = one_line(value)
-    if not EMAIL.fullmatch(cleaned):
-        raise InvalidInput(f"{cleaned!r} does not look like an email address")
-    return cleaned
+def _positive_int(value: object) -> int:
+    """Days from ``config set`` (text) or a hand-edited file (any TOML value)."""
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise InvalidInput(f"{value!r} is not a whole number of days") from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInput(f"{value} is not a whole number of days")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{value!r} is not a whole number of days")
+    if not 1 <= value <= MAX_FACT_AGE_DAYS_LIMIT:
+        raise InvalidInput(
+            f"max_fact_age_days must be between 1 and {MAX_FACT_AGE_DAYS_LIMIT:,} (got {value:,})"
+        )
+    return value
 
 
-def _positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInput(f"{value!r} is not a whole number of days") from None
-    if number <= 0:
-        raise InvalidInput("max_fact_age_days must be more than 0")
-    return number
-
-
-def _text(value: str) -> str:
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"{value!r} is not text")
     cleaned = one_line(value)
     if not cleaned:
         raise InvalidInput("the value is empty")
     return cleaned
 
 
-KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
+def _postcode(value: object) -> str:
+    return normalise_postcode(_text(value))
+
+
+KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
     "name": ("your name, as it should appear on letters", _text),
     "address": ("your postal address, lines separated by commas", _text),
-    "postcode": ("your postcode (letters are addressed to its MP)", normalise_postcode),
+    "postcode": ("your postcode (letters are addressed to its MP)", _postcode),
     "email": ("your email address (needed for .eml drafts)", check_email),
     "max_fact_age_days": (
         "warn about facts older than this many days (default 730)",
@@ -62,19 +71,44 @@ KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
 
 
 def load() -> dict[str, Any]:
+    """The saved settings, each checked as ``config set`` checks it.
+
+    A hand-edited file with a bad value (``inf``, ``nan``, ``"abc"`` days, ``email = 5``)
+    is refused naming the file, the setting and how to fix it: a wrong sender address
+    must never reach a letter quietly.
+    """
     path = config_file()
-    if not path.exists():
-        return {}
+    checked = {}
+    for key, value in _load_raw().items():
+        try:
+            checked[key] = KEYS[key][1](value)
+        except InvalidInput as problem:
+            raise InvalidInput(
+                f"{path}: {key}: {problem}; fix it with `actkit config set {key} ...` "
+                f"or `actkit config unset {key}`"
+            ) from None
+    return checked
+
+
+def _load_raw() -> dict[str, Any]:
+    """The file's known settings, unchecked (so set and unset can repair a bad one)."""
+    path = config_file()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path}: cannot read the config file: it is not UTF-8 text") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
         raise InvalidInput(f"{path}: cannot read the config file: {error}") from None
     return {key: value for key, value in data.items() if key in KEYS}
 
 
 def set_value(key: str, value: str) -> Any:
     parse = _parser(key)
-    data = load()
+    data = _load_raw()
     data[key] = parse(value)
     _save(data)
     return data[key]
@@ -82,13 +116,13 @@ def set_value(key: str, value: str) -> Any:
 
 def unset(key: str) -> bool:
     _parser(key)
-    data = load()
+    data = _load_raw()
     removed = data.pop(key, None) is not None
     _save(data)
     return removed
 
 
-def _parser(key: str) -> Callable[[str], Any]:
+def _parser(key: str) -> Callable[[object], Any]:
     if key not in KEYS:
         raise InvalidInput(f"unknown setting {key!r}; settings are: {', '.join(KEYS)}")
     return KEYS[key][1]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from actkit.errors import ActkitError, InvalidInput
-from actkit.fileio import TEMP_SUFFIX, slug
+from actkit.fileio import PRIVATE_FILE_MODE, TEMP_SUFFIX, slug
 from actkit.formats.letters import Format, render
 from actkit.letters import LetterRenderer, Sender
 from actkit.models import MP, Source
@@ -208,7 +208,7 @@ def write_file(folder: Path, name: str, content: str | bytes) -> None:
     target = os.path.join(directory, name)  # noqa: PTH118
     temporary = os.path.join(directory, f".{name}{TEMP_SUFFIX}")  # noqa: PTH118
     try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
         try:
             remaining = memoryview(payload)
             while remaining:

@@ -27,6 +27,9 @@ class ActkitError(Exception):
     """Base class: an expected failure with a message written for the user."""
 
     exit_code: ExitCode = ExitCode.NO_ANSWER
+    reason: str = ""
+    """A short, stable reason code for reports and manifests ("empty letter"); code that
+    sorts failures matches this, never the message text. Empty when not yet given one."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -56,6 +59,24 @@ class TemplateProblem(InvalidInput):
 
 class FactsProblem(InvalidInput):
     """A facts file is broken, or a template uses a fact it may not."""
+
+
+class InvalidEmail(InvalidInput):
+    """An email address that is not valid, or that a draft format cannot carry."""
+
+    reason = "invalid email"
+
+
+class EmptyLetter(TemplateProblem):
+    """The template leaves nothing to say once missing personal words are left out."""
+
+    reason = "empty letter"
+
+
+class TemplateLimit(TemplateProblem):
+    """A template asked for more output, or more time, than a letter can need."""
+
+    reason = "template limit"
 
 
 class NoAnswer(ActkitError):

@@ -17,18 +17,30 @@ from pathlib import Path
 from actkit.errors import InvalidInput, OutputExists
 
 TEMP_SUFFIX = ".actkit-tmp"
-
-
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# mkstemp creates files readable by the owner only; a letter should get the same
-# permissions as any file the user creates. Read once: changing the umask is process-wide.
-_FILE_MODE = 0o666 & ~_current_umask()
 """Suffix of in-flight temporary files, so a resumed run can sweep up after a crash."""
+
+
+PRIVATE_FILE_MODE = 0o600
+"""Letters, manifests and the config hold names and home addresses: owner only (POSIX)."""
+PRIVATE_DIR_MODE = 0o700
+"""Folders actkit creates for them: owner only (POSIX)."""
+
+
+def make_private_dir(directory: Path) -> None:
+    """Create ``directory`` (and missing parents) readable by the owner only.
+
+    Existing folders are left as they are: the user chose their permissions.
+    """
+    missing = []
+    for folder in (directory, *directory.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir(mode=PRIVATE_DIR_MODE)
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)  # raises the right OSError
 
 
 def atomic_write(
@@ -44,12 +56,15 @@ def atomic_write(
     payload = data.encode("utf-8") if isinstance(data, str) else data
     if not force and path.exists():
         raise _exists(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
+    # mkstemp creates the file 0600 already; fchmod says so explicitly (and on systems
+    # where mkstemp is looser), so no one else can read a letter or the config.
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), _FILE_MODE)
+            if hasattr(os, "fchmod"):
+                os.fchmod(handle.fileno(), PRIVATE_FILE_MODE)
             handle.write(payload)
             if durable:
                 handle.flush()

@@ -21,14 +21,14 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from actkit.errors import FactsProblem, TemplateProblem
+from actkit.errors import EmptyLetter, FactsProblem, TemplateLimit, TemplateProblem
 from actkit.facts import Fact, stale_facts
-from actkit.models import MP, Constituency, Source
+from actkit.models import MP, Constituency, Lookup, Source
+from actkit.sandbox import BoundedSandbox, bound_tree, render_bounded
 from actkit.templates import LetterTemplate
-from actkit.text import format_date, multi_line, one_line
+from actkit.text import format_date, multi_line, one_line, salutation_name
 
 DEFAULT_MAX_FACT_AGE_DAYS = 730
 
@@ -270,9 +270,16 @@ def _number_citations(body: str) -> tuple[str, tuple[str, ...]]:
     return _CITED.sub(number, body), tuple(numbers)
 
 
-_ENVIRONMENT = ImmutableSandboxedEnvironment(
+_ENVIRONMENT = BoundedSandbox(
     undefined=StrictUndefined, keep_trailing_newline=True, autoescape=False
 )
+
+
+def _compile_tree(tree: nodes.Template) -> Any:
+    code = _ENVIRONMENT.compile(bound_tree(tree))
+    return _ENVIRONMENT.template_class.from_code(
+        _ENVIRONMENT, code, _ENVIRONMENT.make_globals(None)
+    )
 
 
 class LetterRenderer:
@@ -293,7 +300,7 @@ class LetterRenderer:
         self._by_shape: dict[tuple[Any, ...], tuple[list[str], tuple[str, ...], bytes]] = {}
         try:
             self._body = self._compile(template.body)
-            self._subject = _ENVIRONMENT.from_string(template.subject)
+            self._subject = _compile_tree(_ENVIRONMENT.parse(template.subject))
             # Most subjects are plain text: no need to render them for every letter.
             plain = "{" not in template.subject
             self._fixed_subject = one_line(template.subject) if plain else None
@@ -309,10 +316,7 @@ class LetterRenderer:
         if folding.problems:
             raise FactsProblem("\n".join(folding.problems))
         self._plain_row_values = _uses_row_values_plainly(tree)
-        code = _ENVIRONMENT.compile(tree)
-        return _ENVIRONMENT.template_class.from_code(
-            _ENVIRONMENT, code, _ENVIRONMENT.make_globals(None)
-        )
+        return _compile_tree(tree)
 
     def render(
         self,
@@ -347,6 +351,12 @@ class LetterRenderer:
         subject = self._fixed_subject or one_line(
             _CITED.sub("", self._run(self._subject, context()))
         )
+        if is_empty_body(body, sender):
+            raise EmptyLetter(
+                f"{self.template.label}: empty letter: with no personal words the template "
+                "leaves nothing between the greeting and the sign-off; add your own words "
+                "(--personal or --personal-file) or choose another template"
+            )
         return Letter(
             template=self.template.name,
             subject=subject,
@@ -400,7 +410,9 @@ class LetterRenderer:
     def _run(self, compiled: Any, context: dict[str, Any]) -> str:
         functions = self._functions
         try:
-            return str(compiled.render(**context, cite=functions.cite, fact=functions.fact))
+            return render_bounded(compiled, {**context, "cite": functions.cite, "fact": functions.fact})
+        except TemplateLimit as error:
+            raise TemplateLimit(f"{self._where(error)}: {error}") from None
         except _FactRefused as error:
             raise FactsProblem(f"{self._where(error)}: {error}") from None
         except UndefinedError as error:
@@ -480,7 +492,7 @@ def _mp_context(mp: MP, constituency: Constituency) -> dict[str, str]:
     return {
         "name": _safe(mp.name),
         "full_title": _safe(mp.full_title),
-        "address_as": _safe(mp.address_as),
+        "address_as": _safe(salutation_name(mp.name)),
         "party": _safe(mp.party),
         "email": _safe(mp.email),
         "constituency": _safe(constituency.name),
@@ -503,6 +515,34 @@ def _context(
     }
 
 
+# A valediction: a short closing line ending in a comma ("Yours sincerely,", "Best wishes,").
+_SIGN_OFF = re.compile(r"[^\n.!?]{1,40},")
+_GREETING = re.compile(r"Dear [^\n]{1,150}[,:]")
+
+
+def is_empty_body(body: str, sender: Sender) -> bool:
+    """True when a rendered body says nothing: no paragraph is left once the greeting
+    ("Dear ...,"), sign-offs and the sender's own name and address are taken out.
+
+    ``LetterRenderer.render`` raises ``EmptyLetter`` (reason "empty letter") for such a
+    letter, so ``letter write`` and batch rows refuse it the same way.
+    """
+    framing = {markdown_escape(line) for line in sender.letterhead} | set(sender.letterhead)
+    signed_off = False
+    for index, paragraph in enumerate(p.strip() for p in body.split("\n\n")):
+        if not any(character.isalnum() for character in paragraph):
+            continue
+        if index == 0 and _GREETING.fullmatch(paragraph):
+            continue
+        if _SIGN_OFF.fullmatch(paragraph):
+            signed_off = True
+            continue
+        if signed_off and all(line.strip() in framing for line in paragraph.split("\n")):
+            continue  # the signature: the sender's name (and address)
+        return False
+    return True
+
+
 def _tidy(body: str) -> str:
     body = body.strip()
     if " \n" in body or "\t\n" in body or "\n\n\n" in body:
@@ -519,6 +559,55 @@ def _template_line(error: BaseException) -> int | None:
     return frames[-1].lineno if frames else None
 
 
+@dataclass(frozen=True)
+class PreparedLetter:
+    """A checked template and facts, and the MP found: everything but the sender's words.
+
+    ``letter write`` prepares first and asks for personal words only afterwards, so a
+    broken template or an unknown postcode never costs the user what they typed.
+    """
+
+    renderer: LetterRenderer
+    found: Lookup
+
+    def render(self, *, sender: Sender, personal: str, letter_date: date) -> Letter:
+        found = self.found
+        letter = self.renderer.render(
+            mp=found.mp,
+            constituency=found.constituency,
+            sender=sender,
+            personal=personal,
+            letter_date=letter_date,
+            source=found.source,
+        )
+        return replace(letter, warnings=(*found.warnings, *letter.warnings))
+
+
+def prepare_letter(
+    *,
+    template_name: str,
+    postcode: str,
+    offline: bool = False,
+    campaign: Path | None = None,
+    max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS,
+) -> PreparedLetter:
+    """Check the template and facts, then look up the MP for ``postcode``.
+
+    The template and facts are checked before anything is sent, so a broken template never
+    costs a lookup.
+    """
+    from actkit.facts import load_facts
+    from actkit.representatives import find_mp
+    from actkit.templates import load_template
+
+    renderer = LetterRenderer(
+        load_template(template_name, campaign),
+        load_facts(campaign),
+        max_fact_age_days=max_fact_age_days,
+    )
+    return PreparedLetter(renderer, find_mp(postcode, offline=offline))
+
+
 def write_letter(
     *,
     template_name: str,
@@ -532,25 +621,14 @@ def write_letter(
 ) -> Letter:
     """Look up the sender's MP and render a letter to them (the ``letter write`` job).
 
-    The template and facts are checked before anything is sent, so a broken template never
-    costs a lookup. Lookup warnings (offline answers) are carried on the letter.
+    Lookup warnings (offline answers) are carried on the letter. Raises ``EmptyLetter``
+    when the template leaves nothing to say without personal words.
     """
-    from actkit.facts import load_facts
-    from actkit.representatives import find_mp
-    from actkit.templates import load_template
-
-    renderer = LetterRenderer(
-        load_template(template_name, campaign),
-        load_facts(campaign),
+    prepared = prepare_letter(
+        template_name=template_name,
+        postcode=postcode,
+        offline=offline,
+        campaign=campaign,
         max_fact_age_days=max_fact_age_days,
     )
-    found = find_mp(postcode, offline=offline)
-    letter = renderer.render(
-        mp=found.mp,
-        constituency=found.constituency,
-        sender=sender,
-        personal=personal,
-        letter_date=letter_date,
-        source=found.source,
-    )
-    return replace(letter, warnings=(*found.warnings, *letter.warnings))
+    return prepared.render(sender=sender, personal=personal, letter_date=letter_date)

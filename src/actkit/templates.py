@@ -111,6 +111,7 @@ def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
     label = str(path) if origin == "campaign" else f"{name}{SUFFIX} (built-in)"
     text = read_text(path, "template", error=TemplateProblem)
     front_text, body, body_line = _split_front_matter(text, label)
+    _refuse_private_use(text, label, body_line)
     meta = _front_matter(front_text, label)
     return LetterTemplate(
         name=name,
@@ -123,6 +124,23 @@ def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
         facts=meta.facts,
         body="\n" * (body_line - 1) + body,
         fact_lines=meta.fact_lines,
+    )
+
+
+# actkit marks citations and stand-ins inside a letter with characters from Unicode's
+# private use area; the same characters typed into a template would be read as markers.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
+def _refuse_private_use(text: str, label: str, body_line: int) -> None:
+    found = _PRIVATE_USE.search(text)
+    if found is None:
+        return
+    line = text.count("\n", 0, found.start()) + 1
+    part = "body" if line >= body_line else "front matter"
+    raise TemplateProblem(
+        f"{label}:{line}: {part}: character U+{ord(found.group()):04X} (private use) is "
+        "reserved by actkit; remove it"
     )
 
 

@@ -41,3 +41,22 @@ def address_lines(value: str) -> tuple[str, ...]:
 def format_date(day: date) -> str:
     """British style, without a leading zero: "5 January 2020"."""
     return f"{day.day} {day:%B %Y}"
+
+
+# Parliament shows "Mr", "Mrs", "Ms", "Miss" or "Mx" before some members' names and not
+# others; "Rt Hon" and "MP" belong to the address block, not the greeting.
+_COURTESY_TITLE = re.compile(r"^(?:(?:the\s+)?(?:rt\.?\s+)?hon\.?\s+|(?:mr|mrs|ms|miss|mx)\.?\s+)+", re.I)
+_MP_SUFFIX = re.compile(r"\s+MP$")
+
+
+def salutation_name(display_name: str) -> str:
+    """What follows "Dear" in every letter, for every MP, live or offline: the name as
+    Parliament displays it, without "Rt Hon", "Mr/Mrs/Ms/Miss/Mx" or "MP".
+
+    "Sir Keir Starmer" → "Sir Keir Starmer"; "Mr Angus MacDonald" → "Angus MacDonald";
+    "Rt Hon Diane Abbott MP" → "Diane Abbott". Honours (Sir, Dame) and Dr stay: they are
+    part of how the member is addressed.
+    """
+    name = one_line(display_name)
+    stripped = _MP_SUFFIX.sub("", _COURTESY_TITLE.sub("", name)).strip()
+    return stripped or name

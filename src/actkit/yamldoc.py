@@ -95,6 +95,22 @@ class _Composer:
         return result
 
 
+def _refuse_deep_nesting(text: str, name: str, offset: int, error: type[InvalidInput]) -> None:
+    """PyYAML composes recursively: check the nesting with its (flat) event stream first,
+    so a file nested hundreds of levels deep is a problem in the file, not a crash."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = (event.start_mark.line + 1 if event.start_mark else 1) + offset
+                raise error(
+                    f"{name}:{line}: (file): nested more than {MAX_DEPTH} levels deep"
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+
+
 def parse_document(
     text: str, name: str, *, first_line: int = 1, error: type[InvalidInput] = InvalidInput
 ) -> Document:
@@ -102,6 +118,7 @@ def parse_document(
     raise ``error`` (a kind of ``InvalidInput``, so exit code 2)."""
     offset = first_line - 1
     try:
+        _refuse_deep_nesting(text, name, offset, error)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as broken:
         mark = broken.problem_mark or broken.context_mark

@@ -8,15 +8,20 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Callable, Iterable
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from actkit.errors import ActkitError, ExitCode
+from actkit.errors import ActkitError, ExitCode, InvalidInput
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,18 +33,90 @@ EXIT_CODES_HELP = (
 )
 
 
+class _Process:
+    """Set by ``main()``: true only when actkit is the program, not a test's CliRunner."""
+
+    standalone = False
+
+
+STOP_GRACE_SECONDS = 1.0
+"""After an interrupt, how long the program may take to tidy up (close the manifest)
+before it stops regardless: a worker thread stuck on a hanging service must not keep it."""
+
+
+def stop_now() -> NoReturn:
+    """End the program at once (a second Ctrl-C), whatever other threads are doing.
+
+    Files are written atomically, so stopping mid-write leaves no partial file (a resumed
+    batch sweeps up the temporary ones).
+    """
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    with contextlib.suppress(Exception):
+        sys.stderr.write("Stopped.\n")
+        sys.stderr.flush()
+    os._exit(int(ExitCode.INTERRUPTED))
+
+
+def stop_soon() -> None:
+    """Let the main thread unwind for ``STOP_GRACE_SECONDS``, then ``stop_now``."""
+    if _Process.standalone:
+        timer = threading.Timer(STOP_GRACE_SECONDS, stop_now)
+        timer.daemon = True
+        timer.start()
+
+
+@contextlib.contextmanager
+def _second_interrupt_stops_at_once() -> Iterator[None]:
+    """Ctrl-C interrupts the command (exit 130); a second one stops the program at once,
+    even while a thread waits on a service that does not answer."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    interrupted = threading.Event()
+
+    def handler(_signal: int, _frame: Any) -> None:
+        if interrupted.is_set():
+            stop_now()
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(ValueError, TypeError):
+            signal.signal(signal.SIGINT, previous)
+
+
+def _refuse_undecodable(values: Iterable[Any]) -> None:
+    """Bytes that are not UTF-8 in an argument reach Python as lone surrogates: refuse
+    them here, for every command, before they reach a file or a terminal."""
+    for value in values:
+        text = os.fspath(value) if isinstance(value, Path) else value
+        if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
+            shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raise InvalidInput(
+                f"{shown!r} contains bytes that are not UTF-8 text; "
+                "retype it, or set your terminal to UTF-8"
+            )
+
+
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     """Turn ``ActkitError`` into ``Error: ...`` on stderr and its documented exit code."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
-            return command(*args, **kwargs)
+            with _second_interrupt_stops_at_once():
+                _refuse_undecodable([*args, *kwargs.values()])
+                return command(*args, **kwargs)
         except ActkitError as error:
             typer.echo(f"Error: {error}", err=True)
             raise typer.Exit(int(error.exit_code)) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted.", err=True)
+            stop_soon()
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
         except OSError as error:
             # The file system said no: permissions, a full disk, a folder where a file

@@ -18,6 +18,8 @@ from actkit.cli._common import (
     plural,
     print_json,
     reports_errors,
+    stop_now,
+    stop_soon,
     warn,
     warn_all,
     write_result,
@@ -102,7 +104,10 @@ def letter_write(
         typer.Option(
             "--output",
             "-o",
-            help="Write to this file (atomically) instead of stdout.",
+            help=(
+                "Write to this file (atomically, readable by you only). Its extension sets "
+                "the format; '-' writes to stdout."
+            ),
             dir_okay=False,
         ),
     ] = None,
@@ -118,6 +123,7 @@ def letter_write(
         typer.Option(
             "--max-fact-age",
             min=1,
+            max=36_500,
             metavar="DAYS",
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
@@ -134,33 +140,41 @@ def letter_write(
     """
     from actkit import config
     from actkit.fileio import refuse_existing
-    from actkit.formats.letters import infer_format, render
-    from actkit.letters import write_letter
+    from actkit.formats.letters import BINARY_FORMATS, infer_format, render
+    from actkit.letters import prepare_letter
     from actkit.templates import campaign_dir
 
-    chosen_format = infer_format(fmt, output.name if output else None)
-    if chosen_format == "docx" and output is None:
+    to_stdout = output is None or str(output) == "-"
+    chosen_format = infer_format(fmt, None if to_stdout else str(output))
+    if chosen_format in BINARY_FORMATS and to_stdout and stdout_is_terminal():
         raise typer.BadParameter(
-            "docx is a binary file: give --output LETTER.docx", param_hint="--format"
+            f"{chosen_format} is a binary file: give --output LETTER.{chosen_format} "
+            "(or redirect stdout to a file)",
+            param_hint="--format",
         )
-    refuse_existing(output, force=force)
+    target = None if to_stdout else output
+    refuse_existing(target, force=force)
     saved = config.load()
     sender = _sender(saved, name=name, address=address, postcode=postcode, email=email)
     own_words = _personal_text(personal, personal_file)
-    letter = write_letter(
+    day = _parse_date(letter_date)
+    prepared = prepare_letter(
         template_name=template,
         postcode=sender.postcode,
-        sender=sender,
-        personal=own_words,
-        letter_date=_parse_date(letter_date),
         offline=offline,
         campaign=campaign_dir(campaign),
         max_fact_age_days=_max_fact_age(max_fact_age, saved),
     )
+    if own_words is None:
+        # Ask only once everything else has passed (a trial letter proves the template
+        # and the format work), so nothing the user types is lost to a later error.
+        render(prepared.render(sender=sender, personal=TRIAL_WORDS, letter_date=day), chosen_format)
+        own_words = _prompt_personal()
+    letter = prepared.render(sender=sender, personal=own_words, letter_date=day)
     warn_all(letter.warnings)
     if not letter.has_personal:
         warn(NO_PERSONAL)
-    write_result(render(letter, chosen_format), output, force=force)
+    write_result(render(letter, chosen_format), target, force=force)
 
 
 def _sender(
@@ -171,7 +185,7 @@ def _sender(
     postcode: str | None,
     email: str | None,
 ) -> Sender:
-    from actkit.config import check_email
+    from actkit.emails import check_email
     from actkit.errors import InvalidInput
     from actkit.letters import Sender
     from actkit.postcodes import normalise_postcode
@@ -194,7 +208,11 @@ def _sender(
     )
 
 
-def _personal_text(personal: str | None, personal_file: Path | None) -> str:
+TRIAL_WORDS = "A trial paragraph, standing in for your own words."
+
+
+def _personal_text(personal: str | None, personal_file: Path | None) -> str | None:
+    """The personal words from the options; None when they are still to be asked for."""
     from actkit.errors import InvalidInput
 
     if personal is not None and personal_file is not None:
@@ -204,15 +222,18 @@ def _personal_text(personal: str | None, personal_file: Path | None) -> str:
     if personal_file is not None:
         if str(personal_file) == "-":
             return sys.stdin.read()
-        try:
-            return personal_file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InvalidInput(f"cannot read {personal_file}: {error}") from None
-    return _prompt_personal() if stdin_is_terminal() else ""
+        from actkit.fileio import read_text
+
+        return read_text(personal_file, "personal paragraph")
+    return None if stdin_is_terminal() else ""
 
 
 def stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
 
 
 def _prompt_personal() -> str:
@@ -379,6 +400,7 @@ def letter_batch(
         typer.Option(
             "--max-fact-age",
             min=1,
+            max=36_500,
             metavar="DAYS",
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
@@ -426,8 +448,17 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """Ctrl-C or SIGTERM asks the batch to stop after the current row (so the manifest and
     the folder agree); a second one stops at once."""
 
+    signals = 0
+
     def handler(_signal: int, _frame: Any) -> None:
+        nonlocal signals
+        signals += 1
+        if signals > 2:
+            stop_now()
         if stop.is_set():
+            # Unwind (the manifest is closed on the way out); a thread stuck on a hanging
+            # service gets STOP_GRACE_SECONDS, then the program stops regardless.
+            stop_soon()
             raise KeyboardInterrupt
         stop.set()
         info("Stopping after the current letter (press Ctrl-C again to stop at once)...")

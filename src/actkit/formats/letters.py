@@ -14,9 +14,10 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.policy import SMTP, SMTPUTF8
+from email.utils import format_datetime
 from importlib.resources import files
 from typing import Any, Literal
 
@@ -25,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup
 
-from actkit.errors import InvalidInput, NoAnswer
+from actkit.errors import InvalidEmail, InvalidInput, NoAnswer
 from actkit.letters import CITATION, Letter, Reference, markdown_escape
 from actkit.text import format_date, one_line
 
@@ -41,8 +42,53 @@ EXTENSIONS: dict[str, Format] = {
     ".docx": "docx",
 }
 WIDTH = 72
+BINARY_FORMATS: frozenset[Format] = frozenset({"docx"})
+"""Formats that are not text: never written to a terminal."""
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def _image_as_text(tokens: list[Token], index: int, *_: Any) -> str:
+    # A letter loads nothing from elsewhere: an image (which a template could point at a
+    # tracking address) becomes its description, and its address is dropped.
+    from markupsafe import escape
+
+    return str(escape(tokens[index].content))
+
+
+_MARKDOWN.add_render_rule("image", _image_as_text)
+
+
+# --- What each format can hold: cleaned here, in one place ------------------------------
+
+# XML 1.0 cannot hold most C0 controls, U+FFFE, U+FFFF or unpaired surrogates (the last
+# come from undecodable bytes); a pasted page break (U+000C) is one of them.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_HEADER_TEXT = 200
+"""Characters of a name or subject in a mail header or document property; longer text is
+cut with an ellipsis (folding a header of thousands of non-ASCII characters is slow, and
+nobody reads past this)."""
+MAX_DOCX_PROPERTY = 255
+"""Word's limit for a document property (title, author)."""
+
+
+def text_safe(text: str) -> str:
+    """For text, Markdown and HTML: no unpaired surrogates (they cannot be encoded)."""
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
+def xml_safe(text: str) -> str:
+    """For .docx: drop characters XML 1.0 cannot hold (a page break becomes a space)."""
+    if not _NOT_XML.search(text):
+        return text
+    return _NOT_XML.sub(lambda m: " " if m.group() == "\x0c" else "", text)
+
+
+def shortened(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters, cut with an ellipsis."""
+    line = one_line(text_safe(text))
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
 
 
 def render(letter: Letter, fmt: Format) -> str | bytes:
@@ -50,7 +96,7 @@ def render(letter: Letter, fmt: Format) -> str | bytes:
         return to_eml(letter)
     if fmt == "docx":
         return to_docx(letter)
-    return {"txt": to_text, "md": to_markdown, "html": to_html}[fmt](letter)
+    return text_safe({"txt": to_text, "md": to_markdown, "html": to_html}[fmt](letter))
 
 
 # --- A small document model shared by the text and docx writers ------------------------
@@ -271,7 +317,7 @@ def to_markdown(letter: Letter) -> str:
         block(letter.sender.letterhead),
         letter.date_text,
         block(letter.recipient_lines),
-        CITATION.sub(r"[\1]", letter.body.strip()),
+        _without_images(CITATION.sub(r"[\1]", letter.body.strip())),
     ]
     text = "\n\n".join(parts) + "\n"
     if letter.references:
@@ -281,6 +327,14 @@ def to_markdown(letter: Letter) -> str:
             link = f"<{reference.fact.source.url}>" if reference.fact.source.url else url
             text += f"{reference.number}. {markdown_escape(who_title)}, {dates}. {link}\n"
     return text
+
+
+_IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\([^)]*\)")
+
+
+def _without_images(markdown: str) -> str:
+    """A Markdown viewer would load an image from its address: keep only its description."""
+    return _IMAGE.sub(r"\1", markdown) if "![" in markdown else markdown
 
 
 # --- HTML --------------------------------------------------------------------------------
@@ -320,14 +374,39 @@ def to_eml(letter: Letter) -> bytes:
             "an .eml needs your email address: give --email or save it with "
             "`actkit config set email YOU@EXAMPLE.ORG`"
         )
-    message = EmailMessage(policy=SMTP)
-    message["To"] = formataddr((one_line(letter.mp.full_title), one_line(letter.mp.email)))
-    message["From"] = formataddr((one_line(letter.sender.name), one_line(letter.sender.email)))
-    message["Subject"] = one_line(letter.subject)
+    recipient = _mailbox(letter.mp.full_title, letter.mp.email, whose="the MP's")
+    sender = _mailbox(letter.sender.name, letter.sender.email, whose="your")
+    # An address with a non-ASCII part before the @ needs SMTPUTF8 (RFC 6531) mail; any
+    # other message stays 7-bit (names as RFC 2047 encoded words), which every client reads.
+    international = any(address.username != address.username.encode("ascii", "ignore").decode()
+                        for address in (recipient, sender))
+    message = EmailMessage(policy=SMTPUTF8 if international else SMTP)
+    message["To"] = recipient
+    message["From"] = sender
+    message["Subject"] = shortened(letter.subject, MAX_HEADER_TEXT)
     message["Date"] = format_datetime(datetime.combine(letter.date, time(9, 0), timezone.utc))
     message["X-Unsent"] = "1"  # mail clients open it as a draft ready to send
-    message.set_content(_email_body(letter), charset="utf-8")
+    message.set_content(text_safe(_email_body(letter)), charset="utf-8")
     return message.as_bytes()
+
+
+def _mailbox(name: str, address: str, *, whose: str) -> Address:
+    """One mailbox, checked: a name or an address (even one from a web service) can add
+    neither a header nor a second recipient."""
+    from actkit.emails import parse_email
+
+    try:
+        checked = parse_email(address, what=f"{whose} email address")
+    except InvalidEmail as problem:
+        if whose == "your":
+            raise
+        raise NoAnswer(f"{problem}: print the letter instead (--format html, txt or docx)") from None
+    domain = checked.domain if checked.needs_smtputf8 else checked.ascii_domain
+    return Address(
+        display_name=shortened(name, MAX_HEADER_TEXT),
+        username=checked.local_part,
+        domain=domain,
+    )
 
 
 def _email_body(letter: Letter) -> str:
@@ -355,7 +434,7 @@ def to_docx(letter: Letter) -> bytes:
         paragraph = document.add_paragraph()
         paragraph.alignment = align
         for index, line in enumerate(lines):
-            run = paragraph.add_run(one_line(line))
+            run = paragraph.add_run(xml_safe(one_line(line)))
             if index < len(lines) - 1:
                 run.add_break()
 
@@ -368,13 +447,15 @@ def to_docx(letter: Letter) -> bytes:
         document.add_paragraph().add_run("References").bold = True
         for reference in letter.references:
             who_title, dates, url = reference_text(reference)
-            paragraph = document.add_paragraph(f"[{reference.number}] {who_title}, {dates}. {url}")
+            paragraph = document.add_paragraph(
+                xml_safe(f"[{reference.number}] {who_title}, {dates}. {url}")
+            )
             paragraph.paragraph_format.space_after = Pt(2)
             for run in paragraph.runs:
                 run.font.size = Pt(9)
     properties = document.core_properties
-    properties.title = one_line(letter.subject)
-    properties.author = one_line(letter.sender.name)
+    properties.title = xml_safe(shortened(letter.subject, MAX_DOCX_PROPERTY))
+    properties.author = xml_safe(shortened(letter.sender.name, MAX_DOCX_PROPERTY))
     properties.created = properties.modified = datetime.combine(letter.date, time(9, 0))
     buffer = io.BytesIO()
     document.save(buffer)
@@ -392,21 +473,45 @@ def _docx_block(document: Any, block: Block) -> None:
         for index, piece in enumerate(run.text.split("\n")):
             if index:
                 paragraph.add_run().add_break()
-            added = paragraph.add_run(piece)
+            added = paragraph.add_run(xml_safe(piece))
             added.bold, added.italic = run.bold or None, run.italic or None
 
 
 def infer_format(explicit: str | None, output_name: str | None) -> Format:
-    """--format wins; else the output file's extension; else plain text."""
-    if explicit:
-        if explicit not in FORMATS:
-            raise InvalidInput(f"unknown format {explicit!r}; choose one of {', '.join(FORMATS)}")
-        return explicit
-    if output_name:
-        suffix = re.search(r"\.[^./\\]+$", output_name.lower())
-        if suffix and suffix.group() in EXTENSIONS:
-            return EXTENSIONS[suffix.group()]
-    return "txt"
+    """The format to write: ``--format``, else the ``--output`` file's extension, else txt.
+
+    An extension that contradicts ``--format``, or one actkit cannot write (``.pdf``), is
+    refused: a file whose name says one thing and holds another helps no one. ``-`` (stdout)
+    and names without an extension take ``--format`` (or txt).
+    """
+    if explicit is not None and explicit not in FORMATS:
+        raise InvalidInput(f"unknown format {explicit!r}; choose one of {', '.join(FORMATS)}")
+    suffix = _extension(output_name)
+    if suffix is None:
+        return explicit or "txt"  # type: ignore[return-value]
+    from_name = EXTENSIONS.get(suffix)
+    if from_name is None:
+        raise InvalidInput(
+            f"actkit cannot write {suffix} files; name the output with one of "
+            f"{', '.join(EXTENSIONS)} (or give --format with a name without an extension)"
+        )
+    if explicit is not None and explicit != from_name:
+        raise InvalidInput(
+            f"--format {explicit} contradicts --output {output_name} ({suffix} is {from_name}): "
+            "change one of them"
+        )
+    return from_name
 
 
-__all__ = ["FORMATS", "Format", "infer_format", "render"]
+_EXTENSION = re.compile(r"\.[a-z][a-z0-9]{0,7}$")
+
+
+def _extension(output_name: str | None) -> str | None:
+    """".docx" for "Letter.DOCX"; None for stdout ("-") and names without an extension."""
+    if not output_name or output_name == "-":
+        return None
+    found = _EXTENSION.search(output_name.lower())
+    return found.group() if found else None
+
+
+__all__ = ["BINARY_FORMATS", "FORMATS", "Format", "infer_format", "render"]
