@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,6 +26,7 @@ from urllib3.util.retry import Retry
 
 from actkit import __version__
 from actkit.errors import ServiceUnavailable
+from actkit.fileio import make_private_dir
 from actkit.paths import cache_dir
 
 POSTCODES_API_ENV = "ACTKIT_POSTCODES_API"
@@ -190,9 +192,29 @@ def _decode(service: str, response: requests.Response, from_cache: bool) -> Json
 def _json_or_none(content: bytes) -> Any:
     try:
         # The Parliament APIs may prefix a byte order mark; utf-8-sig tolerates both.
-        return json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError):
+        return _cleaned(json.loads(content.decode("utf-8-sig")))
+    except (UnicodeDecodeError, ValueError, RecursionError):
         return None
+
+
+# Control characters (terminal escape codes, line breaks that could start a mail header),
+# bidirectional overrides that make text read differently on screen, and unpaired
+# surrogates: no name, address or email from a service needs them.
+_UNSAFE_FROM_SERVICE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+
+
+def _cleaned(value: Any) -> Any:
+    """Every string in a service's answer with unsafe characters replaced by a space, before
+    any of it reaches a terminal, a document or a mail header (the one place for it)."""
+    if isinstance(value, str):
+        return _UNSAFE_FROM_SERVICE.sub(" ", value) if _UNSAFE_FROM_SERVICE.search(value) else value
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    if isinstance(value, dict):
+        return {_cleaned(key): _cleaned(item) for key, item in value.items()}
+    return value
 
 
 def _cacheable(response: requests.Response) -> bool:
@@ -202,7 +224,7 @@ def _cacheable(response: requests.Response) -> bool:
 
 def _cached_session() -> requests.Session:
     path = cache_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     return requests_cache.CachedSession(
         str(path),
         backend="sqlite",

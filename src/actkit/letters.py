@@ -410,7 +410,9 @@ class LetterRenderer:
     def _run(self, compiled: Any, context: dict[str, Any]) -> str:
         functions = self._functions
         try:
-            return render_bounded(compiled, {**context, "cite": functions.cite, "fact": functions.fact})
+            return render_bounded(
+                compiled, {**context, "cite": functions.cite, "fact": functions.fact}
+            )
         except TemplateLimit as error:
             raise TemplateLimit(f"{self._where(error)}: {error}") from None
         except _FactRefused as error:

@@ -72,8 +72,7 @@ def check_size(value: Any) -> Any:
 
 def _too_big(size: int) -> TemplateLimit:
     return TemplateLimit(
-        f"the template builds a value of {size:,} characters or items "
-        f"(the limit is {MAX_TEXT:,})"
+        f"the template builds a value of {size:,} characters or items (the limit is {MAX_TEXT:,})"
     )
 
 
@@ -98,9 +97,14 @@ def _check_total(size: int) -> None:
 
 
 def _check_power(base: Any, exponent: Any) -> None:
-    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0:
-        if abs(base) > 1 and abs(base).bit_length() * exponent > MAX_POWER_BITS:
-            raise TemplateLimit("the template computes a number too large for a letter")
+    if (
+        isinstance(base, int)
+        and isinstance(exponent, int)
+        and exponent > 0
+        and abs(base) > 1
+        and abs(base).bit_length() * exponent > MAX_POWER_BITS
+    ):
+        raise TemplateLimit("the template computes a number too large for a letter")
 
 
 def _replace_size(text: str, old: Any, new: Any, count: Any = -1) -> int:
@@ -188,7 +192,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             _check_format_string(left)
         return check_size(super().call_binop(context, operator, left, right))
 
-    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         _check_time()
         owner = getattr(__obj, "__self__", None)
         method = getattr(__obj, "__name__", "")
@@ -198,7 +202,9 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             elif method in _PADDING_METHODS and args and isinstance(args[0], int):
                 _check_total(args[0])
             elif method == "expandtabs":
-                _check_total(len(owner) * max(args[0] if args and isinstance(args[0], int) else 8, 1))
+                _check_total(
+                    len(owner) * max(args[0] if args and isinstance(args[0], int) else 8, 1)
+                )
             elif method == "join" and args:
                 _check_join(owner, args[0])
         if method in _FORMAT_METHODS:
@@ -249,9 +255,7 @@ def _time_limit() -> Iterator[None]:
     if use_timer:
 
         def expired(_signal: int, _frame: Any) -> None:
-            raise TemplateLimit(
-                f"the template took longer than {MAX_SECONDS:g} seconds to render"
-            )
+            raise TemplateLimit(f"the template took longer than {MAX_SECONDS:g} seconds to render")
 
         try:
             previous = signal.signal(signal.SIGALRM, expired)

@@ -45,7 +45,9 @@ def format_date(day: date) -> str:
 
 # Parliament shows "Mr", "Mrs", "Ms", "Miss" or "Mx" before some members' names and not
 # others; "Rt Hon" and "MP" belong to the address block, not the greeting.
-_COURTESY_TITLE = re.compile(r"^(?:(?:the\s+)?(?:rt\.?\s+)?hon\.?\s+|(?:mr|mrs|ms|miss|mx)\.?\s+)+", re.I)
+_COURTESY_TITLE = re.compile(
+    r"^(?:(?:the\s+)?(?:rt\.?\s+)?hon\.?\s+|(?:mr|mrs|ms|miss|mx)\.?\s+)+", re.I
+)
 _MP_SUFFIX = re.compile(r"\s+MP$")
 
 

@@ -104,9 +104,7 @@ def _refuse_deep_nesting(text: str, name: str, offset: int, error: type[InvalidI
             depth += 1
             if depth > MAX_DEPTH:
                 line = (event.start_mark.line + 1 if event.start_mark else 1) + offset
-                raise error(
-                    f"{name}:{line}: (file): nested more than {MAX_DEPTH} levels deep"
-                )
+                raise error(f"{name}:{line}: (file): nested more than {MAX_DEPTH} levels deep")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 

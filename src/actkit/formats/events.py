@@ -181,6 +181,7 @@ _HTML_TEMPLATE = """\
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <title>{{ heading }}</title>
 <style>
   body { font-family: system-ui, -apple-system, "Segoe UI", Arial, sans-serif;
@@ -294,7 +295,10 @@ def render_html(plan: Plan) -> str:
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_HTML_TEMPLATE)
+    from actkit.formats import CONTENT_SECURITY_POLICY
+
     return template.render(
+        csp=CONTENT_SECURITY_POLICY,
         plan=plan,
         heading=_heading(plan),
         facts=_facts(plan),

@@ -27,6 +27,7 @@ from markdown_it.token import Token
 from markupsafe import Markup
 
 from actkit.errors import InvalidEmail, InvalidInput, NoAnswer
+from actkit.formats import CONTENT_SECURITY_POLICY
 from actkit.letters import CITATION, Letter, Reference, markdown_escape
 from actkit.text import format_date, one_line
 
@@ -353,6 +354,7 @@ def to_html(letter: Letter) -> str:
         _MARKDOWN.render(letter.body),
     )
     return _html_page().render(
+        csp=CONTENT_SECURITY_POLICY,
         letter=letter,
         body=Markup(body),  # markdown-it escaped all text
         references=[(r.number, *reference_text(r), r.fact.source.url) for r in letter.references],
@@ -378,8 +380,10 @@ def to_eml(letter: Letter) -> bytes:
     sender = _mailbox(letter.sender.name, letter.sender.email, whose="your")
     # An address with a non-ASCII part before the @ needs SMTPUTF8 (RFC 6531) mail; any
     # other message stays 7-bit (names as RFC 2047 encoded words), which every client reads.
-    international = any(address.username != address.username.encode("ascii", "ignore").decode()
-                        for address in (recipient, sender))
+    international = any(
+        address.username != address.username.encode("ascii", "ignore").decode()
+        for address in (recipient, sender)
+    )
     message = EmailMessage(policy=SMTPUTF8 if international else SMTP)
     message["To"] = recipient
     message["From"] = sender
@@ -400,7 +404,9 @@ def _mailbox(name: str, address: str, *, whose: str) -> Address:
     except InvalidEmail as problem:
         if whose == "your":
             raise
-        raise NoAnswer(f"{problem}: print the letter instead (--format html, txt or docx)") from None
+        raise NoAnswer(
+            f"{problem}: print the letter instead (--format html, txt or docx)"
+        ) from None
     domain = checked.domain if checked.needs_smtputf8 else checked.ascii_domain
     return Address(
         display_name=shortened(name, MAX_HEADER_TEXT),
@@ -488,7 +494,7 @@ def infer_format(explicit: str | None, output_name: str | None) -> Format:
         raise InvalidInput(f"unknown format {explicit!r}; choose one of {', '.join(FORMATS)}")
     suffix = _extension(output_name)
     if suffix is None:
-        return explicit or "txt"  # type: ignore[return-value]
+        return explicit or "txt"
     from_name = EXTENSIONS.get(suffix)
     if from_name is None:
         raise InvalidInput(
@@ -507,7 +513,7 @@ _EXTENSION = re.compile(r"\.[a-z][a-z0-9]{0,7}$")
 
 
 def _extension(output_name: str | None) -> str | None:
-    """".docx" for "Letter.DOCX"; None for stdout ("-") and names without an extension."""
+    """ ".docx" for "Letter.DOCX"; None for stdout ("-") and names without an extension."""
     if not output_name or output_name == "-":
         return None
     found = _EXTENSION.search(output_name.lower())
