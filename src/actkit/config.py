@@ -78,15 +78,17 @@ def load() -> dict[str, Any]:
     must never reach a letter quietly.
     """
     path = config_file()
-    checked = {}
+    checked, problems = {}, []
     for key, value in _load_raw().items():
         try:
             checked[key] = KEYS[key][1](value)
         except InvalidInput as problem:
-            raise InvalidInput(
+            problems.append(
                 f"{path}: {key}: {problem}; fix it with `actkit config set {key} ...` "
                 f"or `actkit config unset {key}`"
-            ) from None
+            )
+    if problems:
+        raise InvalidInput("\n".join(problems))
     return checked
 
 

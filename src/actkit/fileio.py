@@ -120,14 +120,29 @@ def sweep_temporary_files(directory: Path) -> int:
     return removed
 
 
-_UNSAFE = re.compile(r"[^a-z0-9]+")
+_NOT_WORD_RUN = re.compile(r"-{2,}")
+_COMBINING_MARK = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_WINDOWS_RESERVED = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
+)
 
 
 def slug(text: str, *, max_length: int = 40) -> str:
-    """A file-name-safe slug: ASCII letters, digits and hyphens only, never empty.
+    """A file-name-safe slug: lower-case letters and digits joined by hyphens, never empty.
 
-    Nothing in ``text`` can add a path separator, a leading dot or a reserved name.
+    Latin letters lose their accents ("Jörg" → "jorg"); letters of other scripts are kept
+    as they are ("محمد", "张伟"), so every supporter's file can be found by name. Nothing
+    in ``text`` can add a path separator, a leading dot or a reserved device name.
     """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    cleaned = _UNSAFE.sub("-", ascii_text.lower()).strip("-")
-    return cleaned[:max_length].rstrip("-") or "untitled"
+    folded = _COMBINING_MARK.sub("", unicodedata.normalize("NFKD", text))
+    # Letters, digits and the marks other scripts write letters with (Devanagari vowel
+    # signs, Arabic vowels); everything else separates words.
+    kept = "".join(
+        c if unicodedata.category(c)[0] in "LNM" else "-"
+        for c in unicodedata.normalize("NFC", folded).lower()
+    )
+    cleaned = _NOT_WORD_RUN.sub("-", kept).strip("-")
+    cleaned = cleaned[:max_length].rstrip("-")
+    if cleaned in _WINDOWS_RESERVED:
+        cleaned += "-"
+    return cleaned or "untitled"
