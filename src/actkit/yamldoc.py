@@ -79,7 +79,7 @@ class _Composer:
             return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
             return self.constructor.construct_object(node)
-        except (yaml.YAMLError, ValueError, TypeError):
+        except Exception:  # a tag with a bad value (`!!bool x`) fails any way
             raise self.fail(path, line, f"{node.value!r} is not a valid value") from None
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:

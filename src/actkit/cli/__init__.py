@@ -56,4 +56,16 @@ for _module in (lookup, letters, events, settings):
 
 
 def main() -> None:
-    app(prog_name="actkit")
+    from actkit.cli._common import _Process, stop_now
+    from actkit.errors import ExitCode
+
+    # As the program (not under a test's CliRunner), an interrupt may end the process
+    # even while worker threads wait on a service that does not answer.
+    _Process.standalone = True
+    try:
+        app(prog_name="actkit")
+    except SystemExit as finished:
+        if finished.code == ExitCode.INTERRUPTED:
+            # Interrupted: do not wait for worker threads stuck on a service at exit.
+            stop_now(message="")
+        raise

@@ -44,7 +44,7 @@ STOP_GRACE_SECONDS = 1.0
 before it stops regardless: a worker thread stuck on a hanging service must not keep it."""
 
 
-def stop_now() -> NoReturn:
+def stop_now(message: str = "Stopped.") -> NoReturn:
     """End the program at once (a second Ctrl-C), whatever other threads are doing.
 
     Files are written atomically, so stopping mid-write leaves no partial file (a resumed
@@ -53,7 +53,8 @@ def stop_now() -> NoReturn:
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     with contextlib.suppress(Exception):
-        sys.stderr.write("Stopped.\n")
+        if message:
+            sys.stderr.write(f"{message}\n")
         sys.stderr.flush()
     os._exit(int(ExitCode.INTERRUPTED))
 
@@ -93,6 +94,9 @@ def _refuse_undecodable(values: Iterable[Any]) -> None:
     """Bytes that are not UTF-8 in an argument reach Python as lone surrogates: refuse
     them here, for every command, before they reach a file or a terminal."""
     for value in values:
+        if isinstance(value, (list, tuple)):
+            _refuse_undecodable(value)
+            continue
         text = os.fspath(value) if isinstance(value, Path) else value
         if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
             shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")

@@ -49,7 +49,7 @@ BINARY_FORMATS: frozenset[Format] = frozenset({"docx"})
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
 
 
-def _image_as_text(tokens: list[Token], index: int, *_: Any) -> str:
+def _image_as_text(_renderer: Any, tokens: list[Token], index: int, *_: Any) -> str:
     # A letter loads nothing from elsewhere: an image (which a template could point at a
     # tracking address) becomes its description, and its address is dropped.
     from markupsafe import escape
