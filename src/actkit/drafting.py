@@ -164,6 +164,8 @@ class Drafter:
 def _reason(error: ActkitError) -> str:
     if isinstance(error, _RowProblem):
         return error.reason
+    if error.reason:  # a library error with its own reason code ("empty letter", ...)
+        return error.reason
     if isinstance(error, InvalidInput) and "postcode" in str(error):
         return "malformed postcode"
     return type(error).__name__
