@@ -13,7 +13,7 @@ import functools
 import hashlib
 import re
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -529,9 +529,8 @@ def is_empty_body(body: str, sender: Sender) -> bool:
     ``LetterRenderer.render`` raises ``EmptyLetter`` (reason "empty letter") for such a
     letter, so ``letter write`` and batch rows refuse it the same way.
     """
-    framing = {markdown_escape(line) for line in sender.letterhead} | set(sender.letterhead)
     signed_off = False
-    for index, paragraph in enumerate(p.strip() for p in body.split("\n\n")):
+    for index, paragraph in enumerate(_paragraphs(body)):
         if not any(character.isalnum() for character in paragraph):
             continue
         if index == 0 and _GREETING.fullmatch(paragraph):
@@ -539,10 +538,26 @@ def is_empty_body(body: str, sender: Sender) -> bool:
         if _SIGN_OFF.fullmatch(paragraph):
             signed_off = True
             continue
-        if signed_off and all(line.strip() in framing for line in paragraph.split("\n")):
-            continue  # the signature: the sender's name (and address)
+        if signed_off and _is_signature(paragraph, sender):
+            continue
         return False
     return True
+
+
+def _paragraphs(body: str) -> Iterator[str]:
+    """The body's paragraphs, lazily: most letters are known not to be empty by the second."""
+    start = 0
+    while start <= len(body):
+        end = body.find("\n\n", start)
+        end = len(body) if end < 0 else end
+        yield body[start:end].strip()
+        start = end + 2
+
+
+def _is_signature(paragraph: str, sender: Sender) -> bool:
+    """The sender's name (and address) under the sign-off."""
+    framing = {markdown_escape(line) for line in sender.letterhead} | set(sender.letterhead)
+    return all(line.strip() in framing for line in paragraph.split("\n"))
 
 
 def _tidy(body: str) -> str:
