@@ -70,7 +70,7 @@ def write_csv(
     return path
 
 
-def batch(supporters: Path, out: Path, *extra: str, template: str = "blank") -> Any:
+def batch(supporters: Path, out: Path, *extra: str, template: str = "thank-you") -> Any:
     """``actkit letter batch SUPPORTERS --template T --out OUT --date 2026-11-25 EXTRA...``."""
     return run("letter", "batch", str(supporters), "-t", template, "--out", str(out), *DATE, *extra)
 
@@ -218,7 +218,7 @@ def test_bad_rows_fail_with_reasons_and_never_stop_the_batch(
 def test_missing_column_is_exit_2_before_any_work(tmp_path: Path, standin: StandIn) -> None:
     supporters = write_csv(tmp_path / "s.csv", [["A", "B"]], header=["Full name", "Email"])
 
-    result = run("letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "o"))
+    result = run("letter", "batch", str(supporters), "-t", "thank-you", "--out", str(tmp_path / "o"))
 
     assert result.exit_code == 2
     assert (
@@ -292,7 +292,7 @@ def test_file_names_are_safe_and_unique(tmp_path: Path) -> None:
     files = [e["file"] for e in manifest(out)]
     assert len(set(files)) == len(files) == 8
     for name in files:
-        assert re.fullmatch(r"\d{6}-[a-z0-9-]+\.txt", name), name
+        assert re.fullmatch(r"\d{6}-[\w-]+\.txt", name), name  # 名前 stays readable
         assert (out / name).resolve().parent == out.resolve()
     assert {p.name for p in tmp_path.iterdir()} - {"actkit-home"} == {"o", "s.csv"}
 
@@ -318,7 +318,7 @@ def test_folder_with_a_manifest_needs_resume_or_force(tmp_path: Path) -> None:
         "batch",
         str(supporters),
         "-t",
-        "blank",
+        "thank-you",
         "--out",
         str(tmp_path / "o"),
         "--offline",
@@ -396,7 +396,7 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
 def test_resume_retries_failed_rows(tmp_path: Path, standin: StandIn) -> None:
     standin.__init__(vacant={"E14001409"})  # type: ignore[misc]
     supporters = write_csv(tmp_path / "s.csv", BASIC)
-    args = ["letter", "batch", str(supporters), "-t", "blank", "--out", str(tmp_path / "o"), *DATE]
+    args = ["letter", "batch", str(supporters), "-t", "thank-you", "--out", str(tmp_path / "o"), *DATE]
     assert run(*args).exit_code == 1
 
     standin.__init__()  # type: ignore[misc]  # the by-election has happened

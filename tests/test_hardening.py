@@ -544,3 +544,24 @@ def test_a_second_ctrl_c_stops_at_once_while_the_service_hangs(tmp_path: Path) -
         listener.close()
     assert returncode == 130
     assert b"Traceback" not in process.stderr.read()  # type: ignore[union-attr]
+
+
+def test_a_batch_row_with_nothing_to_say_fails_as_an_empty_letter(tmp_path: Path) -> None:
+    import csv
+
+    supporters = tmp_path / "s.csv"
+    supporters.write_text(
+        "name,address,postcode,personal\nAda,1 St,NR2 1AB,\nBo,2 St,NR2 1AB,My own words.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    args = ["letter", "batch", str(supporters), "-t", "blank", "--out", str(out), "--offline"]
+
+    result = run(*args, "--date", "2026-11-25")
+
+    assert result.exit_code == 1
+    with (out / "manifest.csv").open(encoding="utf-8-sig") as handle:
+        rows = {row["name"]: row for row in csv.DictReader(handle)}
+    assert rows["Ada"]["status"] == "failed" and "empty letter" in rows["Ada"]["error"]
+    assert rows["Bo"]["status"] == "ok"
+    assert "1 empty letter" in result.stderr
