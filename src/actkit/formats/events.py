@@ -295,10 +295,12 @@ def render_html(plan: Plan) -> str:
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(_HTML_TEMPLATE)
+    from markupsafe import Markup
+
     from actkit.formats import CONTENT_SECURITY_POLICY
 
     return template.render(
-        csp=CONTENT_SECURITY_POLICY,
+        csp=Markup(CONTENT_SECURITY_POLICY),  # a constant, with quotes as written
         plan=plan,
         heading=_heading(plan),
         facts=_facts(plan),

@@ -354,7 +354,7 @@ def to_html(letter: Letter) -> str:
         _MARKDOWN.render(letter.body),
     )
     return _html_page().render(
-        csp=CONTENT_SECURITY_POLICY,
+        csp=Markup(CONTENT_SECURITY_POLICY),  # a constant, with quotes as written
         letter=letter,
         body=Markup(body),  # markdown-it escaped all text
         references=[(r.number, *reference_text(r), r.fact.source.url) for r in letter.references],
