@@ -218,7 +218,9 @@ def test_bad_rows_fail_with_reasons_and_never_stop_the_batch(
 def test_missing_column_is_exit_2_before_any_work(tmp_path: Path, standin: StandIn) -> None:
     supporters = write_csv(tmp_path / "s.csv", [["A", "B"]], header=["Full name", "Email"])
 
-    result = run("letter", "batch", str(supporters), "-t", "thank-you", "--out", str(tmp_path / "o"))
+    result = run(
+        "letter", "batch", str(supporters), "-t", "thank-you", "--out", str(tmp_path / "o")
+    )
 
     assert result.exit_code == 2
     assert (
@@ -396,7 +398,16 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
 def test_resume_retries_failed_rows(tmp_path: Path, standin: StandIn) -> None:
     standin.__init__(vacant={"E14001409"})  # type: ignore[misc]
     supporters = write_csv(tmp_path / "s.csv", BASIC)
-    args = ["letter", "batch", str(supporters), "-t", "thank-you", "--out", str(tmp_path / "o"), *DATE]
+    args = [
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "thank-you",
+        "--out",
+        str(tmp_path / "o"),
+        *DATE,
+    ]
     assert run(*args).exit_code == 1
 
     standin.__init__()  # type: ignore[misc]  # the by-election has happened
