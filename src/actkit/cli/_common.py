@@ -99,9 +99,10 @@ def _refuse_undecodable(values: Iterable[Any]) -> None:
             continue
         text = os.fspath(value) if isinstance(value, Path) else value
         if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
-            shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raw = text.encode("utf-8", "surrogateescape")
+            shown = raw.decode("utf-8", "backslashreplace")
             raise InvalidInput(
-                f"{shown!r} contains bytes that are not UTF-8 text; "
+                f"'{shown}' contains bytes that are not UTF-8 text; "
                 "retype it, or set your terminal to UTF-8"
             )
 
