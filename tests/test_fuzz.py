@@ -6,8 +6,8 @@ code is one the README documents and that every file written re-opens with its o
 
 Runs are reproducible (``derandomize=True``: the examples are derived from the test, not
 from a random seed) and small by default, so the suite takes seconds in CI. Set
-``ACTKIT_FUZZ=1`` for a long run (many more examples per property); a failure prints the
-smallest input that reproduces it.
+``ACTKIT_FUZZ=1`` for a long run (fifty times the examples per property; ``ACTKIT_FUZZ=N``
+for N times); a failure prints the smallest input that reproduces it.
 """
 
 from __future__ import annotations
@@ -31,14 +31,16 @@ from hypothesis import strategies as st
 
 from tests.helpers import run
 
-LONG_RUN = os.environ.get("ACTKIT_FUZZ") == "1"
+_FUZZ = os.environ.get("ACTKIT_FUZZ", "").strip()
+SCALE = 50 if _FUZZ == "1" else int(_FUZZ) if _FUZZ.isdigit() and int(_FUZZ) > 1 else 1
+"""ACTKIT_FUZZ=1: fifty times the examples; ACTKIT_FUZZ=N (N > 1): N times."""
 DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 130}
 
 
 def fuzz(examples: int) -> Any:
-    """Settings for one property: ``examples`` in CI, fifty times as many with ACTKIT_FUZZ=1."""
+    """Settings for one property: ``examples`` in CI, ``SCALE`` times as many on request."""
     return settings(
-        max_examples=examples * 50 if LONG_RUN else examples,
+        max_examples=examples * SCALE,
         derandomize=True,
         database=None,
         deadline=None,
