@@ -180,7 +180,7 @@ def _decode(service: str, response: requests.Response, from_cache: bool) -> Json
     if response.status_code in RETRY_STATUSES:
         raise ServiceUnavailable(
             service,
-            f"HTTP {response.status_code} {response.reason or ''}".strip()
+            f"HTTP {response.status_code} {_cleaned(response.reason or '')[:80]}".strip()
             + f" after {RETRIES} retries",
         )
     body = _json_or_none(response.content)
