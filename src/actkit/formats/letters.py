@@ -12,7 +12,7 @@ import io
 import re
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -93,6 +93,8 @@ def shortened(text: str, limit: int) -> str:
 
 
 def render(letter: Letter, fmt: Format) -> str | bytes:
+    if "![" in letter.body or "<" in letter.body:
+        letter = replace(letter, body=without_remote_resources(letter.body))
     if fmt == "eml":
         return to_eml(letter)
     if fmt == "docx":
@@ -318,7 +320,7 @@ def to_markdown(letter: Letter) -> str:
         block(letter.sender.letterhead),
         letter.date_text,
         block(letter.recipient_lines),
-        _without_images(CITATION.sub(r"[\1]", letter.body.strip())),
+        CITATION.sub(r"[\1]", letter.body.strip()),
     ]
     text = "\n\n".join(parts) + "\n"
     if letter.references:
@@ -331,11 +333,19 @@ def to_markdown(letter: Letter) -> str:
 
 
 _IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\([^)]*\)")
+# Raw HTML that makes a viewer fetch something (HTML letters escape raw HTML anyway, but a
+# Markdown viewer would not); a template has no use for them in a letter.
+_REMOTE_TAG = re.compile(
+    r"(?<!\\)</?(?:img|image|iframe|frame|script|style|object|embed|link|meta|base|video|audio|"
+    r"source|track|picture|svg|form|input)\b[^>]*>",
+    re.IGNORECASE,
+)
 
 
-def _without_images(markdown: str) -> str:
-    """A Markdown viewer would load an image from its address: keep only its description."""
-    return _IMAGE.sub(r"\1", markdown) if "![" in markdown else markdown
+def without_remote_resources(markdown: str) -> str:
+    """A letter loads nothing from elsewhere: an image keeps only its description, and tags
+    that would fetch something are removed with their addresses."""
+    return _REMOTE_TAG.sub("", _IMAGE.sub(r"\1", markdown))
 
 
 # --- HTML --------------------------------------------------------------------------------
