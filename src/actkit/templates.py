@@ -19,7 +19,7 @@ from actkit.yamldoc import Fields, Problems, parse_document
 
 SUFFIX = ".md.j2"
 CAMPAIGN_ENV = "ACTKIT_CAMPAIGN"
-FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts")
+FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts", "bodies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +37,11 @@ class LetterTemplate:
     """The Jinja source, padded with blank lines so its line numbers are the file's."""
     fact_lines: dict[str, int]
     """Line of each fact id in the front matter, for messages."""
+    bodies: tuple[str, ...] = ()
+    """The bodies (``actkit.bodies.BODY_IDS``) it suits; empty means every body."""
+
+    def suits(self, body_id: str) -> bool:
+        return not self.bodies or body_id in self.bodies
 
     @property
     def label(self) -> str:
@@ -50,6 +55,7 @@ class LetterTemplate:
             "subject": self.subject,
             "tags": list(self.tags),
             "facts": list(self.facts),
+            "bodies": list(self.bodies),
             "origin": self.origin,
             "path": str(self.path),
         }
@@ -123,6 +129,7 @@ def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
         facts=meta.facts,
         body="\n" * (body_line - 1) + body,
         fact_lines=meta.fact_lines,
+        bodies=meta.bodies,
     )
 
 
@@ -144,6 +151,7 @@ class _FrontMatter:
     tags: tuple[str, ...]
     facts: tuple[str, ...]
     fact_lines: dict[str, int]
+    bodies: tuple[str, ...] = ()
 
 
 def _front_matter(front_text: str, label: str) -> _FrontMatter:
@@ -155,6 +163,19 @@ def _front_matter(front_text: str, label: str) -> _FrontMatter:
     subject = fields.text("subject", required=False)
     tags = fields.text_list("tags", required=False)
     facts = fields.text_list("facts", required=False)
+    bodies = fields.text_list("bodies", required=False)
     problems.raise_if_any()
+    _check_bodies(bodies, label, doc.line(("bodies",)) if bodies else 2)
     fact_lines = {fact_id: doc.line(("facts", i)) for i, fact_id in enumerate(facts)}
-    return _FrontMatter(title or "", description or "", subject, tags, facts, fact_lines)
+    return _FrontMatter(title or "", description or "", subject, tags, facts, fact_lines, bodies)
+
+
+def _check_bodies(bodies: tuple[str, ...], label: str, line: int) -> None:
+    from actkit.bodies import BODY_IDS
+
+    unknown = [body for body in bodies if body not in BODY_IDS]
+    if unknown:
+        raise TemplateProblem(
+            f"{label}:{line}: bodies: unknown body {unknown[0]!r}; "
+            f"bodies are: {', '.join(BODY_IDS)}"
+        )
