@@ -135,6 +135,10 @@ def parse_wards(document: str) -> dict[str, list[Element]]:
         raise ServiceUnavailable(
             SERVICE, "it answered with something other than its XML member list"
         ) from None
+    if root.tag.lower() == "html":
+        raise ServiceUnavailable(
+            SERVICE, "it answered with a web page (an error page?) instead of its XML member list"
+        )
     if root.tag != "councillorsbyward":
         raise ServiceUnavailable(SERVICE, f"unexpected response shape (<{root.tag}>)")
     wards: dict[str, list[Element]] = {}
