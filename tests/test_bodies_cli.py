@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -456,3 +457,219 @@ def test_an_unknown_recipient_is_a_usage_error() -> None:
 
     assert result.exit_code == 2
     assert "'councillor' is not one of mp, msp" in result.stderr
+
+
+# --- letter batch --to ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def everything(httpserver: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every service on one server: the batch stand-in for postcodes.io and the Members API
+    (answers for any GB postcode), and the devolved stand-ins above."""
+    import re
+
+    from werkzeug import Response
+
+    from tests.fakes_bodies import (
+        GLASGOW_REGION,
+        GLASGOW_SEAT,
+        SENEDD_MEMBERS,
+        scottish_collections,
+        senedd_xml,
+    )
+    from tests.standin import StandIn
+
+    standin = StandIn()
+    collections = scottish_collections()
+    counts: dict[str, int] = {}
+
+    def handle(request: Any) -> Response:
+        path = request.path
+        counts[path] = counts.get(path, 0) + 1
+        if path.startswith("/scotland/postcodes/"):
+            body = scottish_postcode(path.rsplit("/", 1)[1], GLASGOW_SEAT, GLASGOW_REGION)
+        elif path.startswith("/api/") and path[5:] in collections:
+            body = collections[path[5:]]
+        elif path == "/mgwebservice.asmx/GetCouncillorsByWard":
+            xml = senedd_xml({CARDIFF_SENEDD: SENEDD_MEMBERS})
+            return Response(xml, content_type="text/xml")
+        else:
+            status, body = standin.answer(
+                request.method, path, request.query_string.decode(), request.get_data()
+            )
+            return Response(json.dumps(body), status=status, content_type="application/json")
+        return Response(json.dumps(body), content_type="application/json")
+
+    httpserver.expect_request(re.compile(".*")).respond_with_handler(handle)
+    url = httpserver.url_for("").rstrip("/")
+    for variable in ("POSTCODES", "MEMBERS", "SCOTTISH_PARLIAMENT", "SENEDD", "NI_ASSEMBLY"):
+        monkeypatch.setenv(f"ACTKIT_{variable}_API", url)
+    return counts
+
+
+@functools.cache
+def _run_starts() -> list[tuple[str, str]]:
+    from actkit import offline
+
+    return [(pc, gss) for pc, gss in offline.run_starts() if gss]
+
+
+def postcode_in(letter: str, skip: int = 0) -> str:
+    """A real postcode of the offline table in a nation (by GSS letter)."""
+    return [pc for pc, gss in _run_starts() if gss.startswith(letter)][skip]
+
+
+def postcode_paired_with(senedd_constituency: str) -> str:
+    from actkit.bodies.senedd import WESTMINSTER_PAIRS
+
+    pair = WESTMINSTER_PAIRS[senedd_constituency]
+    return next(pc for pc, gss in _run_starts() if gss in pair)
+
+
+def supporters_file(path: Path, rows: list[list[str]]) -> Path:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Name", "Address", "Postcode", "Email", "Personal"])
+        writer.writerows(rows)
+    return path
+
+
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    import csv
+
+    with (folder / "manifest.csv").open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_a_batch_to_all_msps_writes_eight_letters_per_scottish_supporter(
+    everything: dict[str, int], tmp_path: Path
+) -> None:
+    scots = [postcode_in("S", 0), postcode_in("S", 40), postcode_in("S", 80)]
+    rows = [[f"Scot {i}", f"{i} Main Street", pc, "", f"Point {i}."] for i, pc in enumerate(scots)]
+    rows.append(["Welsh Supporter", "1 Stryd Fawr", postcode_in("W"), "", ""])
+    supporters = supporters_file(tmp_path / "s.csv", rows)
+    out = tmp_path / "out"
+
+    result = run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(out),
+        "--date",
+        "2026-12-01",
+        "--to",
+        "all-msps",
+    )
+
+    assert result.exit_code == 1, result.stderr  # the Welsh row fails
+    entries = read_manifest(out)
+    ok = [e for e in entries if e["status"] == "ok"]
+    assert len(ok) == 3 * 8
+    assert {e["body"] for e in ok} == {"scottish-parliament"}
+    assert ok[0]["rep_name"] == "Ailsa Brown"
+    assert ok[0]["rep_email"] == "ailsa.brown.msp@parliament.scot"
+    assert ok[0]["constituency"] == "Glasgow Central"
+    assert ok[0]["file"] == "000001-scot-0-ailsa-brown-msp.txt"
+    assert "Dear Ailsa Brown," in (out / ok[0]["file"]).read_text(encoding="utf-8")
+    failed = [e for e in entries if e["status"] == "failed"]
+    assert [(e["name"], e["body"]) for e in failed] == [("Welsh Supporter", "scottish-parliament")]
+    assert "is in Wales, which the Scottish Parliament does not represent" in failed[0]["error"]
+    # Each member list once for the run, whatever the number of rows.
+    assert everything["/api/members"] == 1
+    assert everything["/api/emailaddresses"] == 1
+    assert "representatives: 8 (--to all-msps)" in result.stderr
+
+
+def test_a_batch_to_the_constituency_msp_and_to_members_of_the_senedd(
+    everything: dict[str, int], tmp_path: Path
+) -> None:
+    rows = [
+        ["Scot", "1 Main Street", postcode_in("S"), "", ""],
+        ["Cymro", "1 Stryd Fawr", postcode_in("W", 5), "", ""],
+    ]
+    supporters = supporters_file(tmp_path / "s.csv", rows)
+
+    to_msp = run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "msp"),
+        "--to",
+        "msp",
+    )
+    entries = read_manifest(tmp_path / "msp")
+    assert [(e["status"], e["rep_name"]) for e in entries] == [
+        ("ok", "Ailsa Brown"),
+        ("failed", ""),
+    ]
+    assert to_msp.exit_code == 1
+
+    # Every Welsh postcode pairs to a Senedd constituency; the stand-in lists members
+    # only for Caerdydd Penarth.
+    cardiff = [postcode_paired_with(CARDIFF_SENEDD)]
+    rows = [["Cymro", "1 Stryd Fawr", cardiff[0], "", ""]]
+    to_ms = run(
+        "letter",
+        "batch",
+        str(supporters_file(tmp_path / "w.csv", rows)),
+        "-t",
+        "thank-you",
+        "--out",
+        str(tmp_path / "ms"),
+        "--to",
+        "ms",
+    )
+    assert to_ms.exit_code == 0, to_ms.stderr
+    entries = read_manifest(tmp_path / "ms")
+    assert len(entries) == 6
+    assert {e["body"] for e in entries} == {"senedd"}
+    letter = (tmp_path / "ms" / entries[0]["file"]).read_text(encoding="utf-8")
+    assert "Eleri Morgan MS\nWelsh Parliament" in letter
+    assert "my MS has listened" in letter  # the template's rep.role
+
+
+def test_a_batch_to_mps_fills_the_new_columns(everything: dict[str, int], tmp_path: Path) -> None:
+    rows = [["Voter", "1 Main Street", postcode_in("E"), "", ""]]
+
+    result = run(
+        "letter",
+        "batch",
+        str(supporters_file(tmp_path / "s.csv", rows)),
+        "-t",
+        "blank",
+        "--out",
+        str(tmp_path / "out"),
+    )
+
+    assert result.exit_code == 0, result.stderr
+    [entry] = read_manifest(tmp_path / "out")
+    assert entry["body"] == "commons"
+    assert entry["rep_name"] == entry["mp_name"] != ""
+    assert entry["rep_email"] == entry["mp_email"]
+
+
+def test_a_batch_refuses_a_template_for_another_body(tmp_path: Path) -> None:
+    supporters = supporters_file(tmp_path / "s.csv", [["A", "1 Street", "G1 1XQ", "", ""]])
+
+    result = run(
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "syria-civilians",
+        "--out",
+        str(tmp_path / "out"),
+        "--to",
+        "mla",
+    )
+
+    assert result.exit_code == 2
+    assert "written for the House of Commons" in result.stderr

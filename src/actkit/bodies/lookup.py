@@ -21,6 +21,7 @@ from actkit.representatives import locate_postcode
 
 if TYPE_CHECKING:
     from actkit.http import HttpClient
+    from actkit.models import Place
 
 ENGLAND_NOTE = (
     "England has no devolved parliament: only the MP is shown (London Assembly members "
@@ -65,6 +66,10 @@ class Finder:
         a body asked for does not sit for the postcode's nation.
         """
         place = locate_postcode(postcode, offline=self.offline, http=self._http)
+        return self.find_at(place, body_ids)
+
+    def find_at(self, place: Place, body_ids: Sequence[str] | None = None) -> Representatives:
+        """As ``find``, for a postcode already located (a batch locates them in bulk)."""
         where = Locality(place.postcode, place, self.offline, self.today)
         chosen = self._chosen(where, body_ids)
         found: list[Representative] = []

@@ -482,8 +482,13 @@ def letter_batch(
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
     ] = None,
+    to: ToOption = "mp",
 ) -> None:
     """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
+
+    --to writes to other representatives instead, one letter per supporter per
+    representative (--to all-msps: 8 per Scottish supporter); a supporter outside the
+    body's nation is a failed row saying so.
 
     Writes one file per row into --out and appends each row's outcome to --out/manifest.csv
     as it finishes. A bad row never stops the batch. Exit 0 when every row succeeded, 1 when
@@ -496,6 +501,7 @@ def letter_batch(
 
     if resume and force:
         raise typer.BadParameter("give --resume or --force, not both", param_hint="--resume")
+    check_to(to)
     options = batch.BatchOptions(
         template=template,
         out_dir=out,
@@ -507,6 +513,7 @@ def letter_batch(
         force=force,
         concurrency=concurrency,
         max_fact_age_days=_max_fact_age(max_fact_age, None),
+        to=to,
     )
     prepared = batch.prepare(supporters, options)
     stop = threading.Event()
@@ -608,7 +615,13 @@ def _summarise(report: Any, options: Any) -> None:
             f"Failed {plural(report.failed_rows, 'row')}: {reasons} (see the manifest's "
             "error column)."
         )
-    info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
+    if options.to == "mp":
+        info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
+    else:
+        info(
+            f"Areas: {len(report.constituencies):,}; representatives: "
+            f"{len(report.representatives):,} (--to {options.to})."
+        )
     if report.offline_rows:
         from actkit.representatives import offline_notice
 
