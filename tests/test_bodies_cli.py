@@ -673,3 +673,62 @@ def test_a_batch_refuses_a_template_for_another_body(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "written for the House of Commons" in result.stderr
+
+
+def test_emls_to_several_members_skip_those_without_email(
+    bodies: FakeBodies, tmp_path: Path
+) -> None:
+    bodies.cardiff()
+    bodies.senedd()
+    folder = tmp_path / "ms"
+
+    result = write(
+        "--postcode",
+        CARDIFF_POSTCODE,
+        "--to",
+        "ms",
+        "--format",
+        "eml",
+        "--email",
+        "ada@example.org",
+        "-o",
+        str(folder),
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert len(list(folder.iterdir())) == 5
+    assert "no .eml for Owain Jones MS" in result.stderr
+
+
+def test_a_resumed_batch_redoes_a_row_whose_letters_did_not_all_finish(
+    everything: dict[str, int], tmp_path: Path
+) -> None:
+    rows = [["Scot", "1 Main Street", postcode_in("S"), "", ""]]
+    supporters = supporters_file(tmp_path / "s.csv", rows)
+    out = tmp_path / "out"
+    args = (
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "blank",
+        "--out",
+        str(out),
+        "--to",
+        "all-msps",
+    )
+    assert run(*args).exit_code == 0
+    entries = read_manifest(out)
+    (out / entries[3]["file"]).unlink()  # one of the row's eight letters went missing
+
+    resumed = run(*args, "--resume")
+
+    assert resumed.exit_code == 0, resumed.stderr
+    entries = read_manifest(out)
+    assert len(entries) == 8  # the row redone once, its old lines replaced
+    assert all((out / e["file"]).is_file() for e in entries)
+
+    again = run(*args, "--resume")
+    assert again.exit_code == 0
+    assert len(read_manifest(out)) == 8
+    assert "1 row already done" in again.stderr

@@ -107,6 +107,10 @@ class ScottishParliament:
             )
         region = areas.region
         region_row = _region_row(roster, region, constituency_row)
+        if region is None and region_row is not None and text(region_row.get("Name")):
+            # postcodes.io gave no region (before 19.0.0): the Parliament's own link from
+            # constituency to region still says which.
+            region = Area(text(region_row.get("Name")) or "")
         if region is None or region_row is None:
             warnings.append(
                 f"The regional MSPs for {where.postcode} are unknown: postcodes.io or the "

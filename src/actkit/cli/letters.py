@@ -253,13 +253,26 @@ def _write_to_representatives(
             f"--to {to} gives {len(letters)} letters, one per representative: give "
             "--output FOLDER for them"
         )
+    if chosen_format == "eml":
+        for letter in letters:
+            if not letter.mp.email:
+                warn(
+                    f"no .eml for {letter.mp.full_title}: no email address is listed, "
+                    "so write to them by post (--format txt, html or docx)"
+                )
+        letters = [letter for letter in letters if letter.mp.email]
+        if not letters:
+            from actkit.errors import NoAnswer
+
+            raise NoAnswer(f"none of your representatives for --to {to} lists an email address")
+    # Everything is rendered before anything is written: a failure leaves no half set.
+    rendered = [
+        (letter_file_name(index, letter, chosen_format), render(letter, chosen_format))
+        for index, letter in enumerate(letters, start=1)
+    ]
     output.mkdir(parents=True, exist_ok=True)
-    for index, letter in enumerate(letters, start=1):
-        write_result(
-            render(letter, chosen_format),
-            output / letter_file_name(index, letter, chosen_format),
-            force=force,
-        )
+    for file_name, content in rendered:
+        write_result(content, output / file_name, force=force)
 
 
 def _sender(

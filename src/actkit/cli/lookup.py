@@ -129,7 +129,7 @@ def cache_info(as_json: JsonOption = False) -> None:
     typer.echo(f"Size: {details['size_bytes'] / 1024:.0f} KiB, {details['responses']} responses")
     for host, count in details["by_host"].items():
         typer.echo(f"  {host}: {count}")
-    typer.echo("Postcode answers are kept 30 days, MP details 1 day.")
+    typer.echo("Postcode answers are kept 30 days; MP details and member lists 1 day.")
 
 
 @cache_app.command("clear")
