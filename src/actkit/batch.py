@@ -170,7 +170,11 @@ def run_batch(
     owned_http = http or HttpClient(use_cache=not options.offline)  # offline: touch nothing
     try:
         resolution = resolve_many(
-            postcodes, offline=options.offline, http=owned_http, concurrency=options.concurrency
+            postcodes,
+            offline=options.offline,
+            http=owned_http,
+            concurrency=options.concurrency,
+            with_mps=options.to == "mp",
         )
         expand = _recipients(resolution, options, owned_http, renderer, report)
         report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
@@ -209,7 +213,11 @@ def _recipients(
     from actkit.bodies.batching import expand, resolve_recipients
 
     answers, notes = resolve_recipients(
-        resolution.places, options.to, http=http, offline=options.offline
+        resolution.places,
+        options.to,
+        http=http,
+        offline=options.offline,
+        concurrency=options.concurrency,
     )
     report.notes.extend(notes)
     template = renderer.template

@@ -7,6 +7,7 @@ for the whole run. A supporter becomes one job per representative.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from actkit import nations
 from actkit import offline as snapshot
 from actkit.bodies.lookup import Finder, group_for, not_in_nation
 from actkit.bodies.model import Representative
+from actkit.bodies.registry import RecipientGroup
 from actkit.errors import ActkitError
 from actkit.models import Constituency, Place
 from actkit.representatives import SeatAnswer
@@ -42,42 +44,48 @@ def resolve_recipients(
     http: HttpClient,
     offline: bool,
     today: date | None = None,
+    concurrency: int = 4,
 ) -> tuple[dict[str, RecipientsAnswer], list[str]]:
-    """Each located postcode's recipients, and the warnings met on the way (each once)."""
+    """Each located postcode's recipients, and the warnings met on the way (each once).
+
+    Postcodes are answered ``concurrency`` at a time: Scottish ones need a request each
+    (postcodes.io has no bulk Scottish route); member lists are fetched once, by whichever
+    postcode needs them first.
+    """
     group = group_for(to)
     finder = Finder(http, offline=offline, today=today)
+    located = [(pc, found) for pc, found in places.items() if found.gss_code and not found.problem]
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="actkit-reps") as pool:
+        results = list(pool.map(lambda item: _answer(finder, group, *item), located))
     answers: dict[str, RecipientsAnswer] = {}
     notes: list[str] = []
-    for postcode, found in places.items():
-        if found.problem or found.gss_code is None:
-            continue  # the row fails on its place, as for MPs
-        place = _place(postcode, found)
-        nation = nations.by_gss_code(found.gss_code)
-        body = group.body_id
-        if body is not None and (nation is None or finder.adapters[body].nation_id != nation.id):
-            problem = not_in_nation(postcode, place.country, body)
-            answers[postcode] = RecipientsAnswer(
-                problem=problem, reason="outside the body's nation"
-            )
-            continue
-        try:
-            result = finder.find_at(place, None if body is None else [body])
-        except ActkitError as error:
-            answers[postcode] = RecipientsAnswer(problem=str(error), reason=type(error).__name__)
-            continue
-        for warning in result.warnings:
-            if warning not in notes:
-                notes.append(warning)
-        chosen = tuple(
-            rep for rep in result.representatives if group.roles is None or rep.role in group.roles
-        )
-        if chosen:
-            answers[postcode] = RecipientsAnswer(chosen)
-        else:
-            failure = next(iter(result.failures.values()), None)
-            problem = str(failure) if failure else f"{postcode} has nobody in --to {to}"
-            answers[postcode] = RecipientsAnswer(problem=problem, reason="body unavailable")
+    for (postcode, _), (answer, warnings) in zip(located, results, strict=True):
+        answers[postcode] = answer
+        notes.extend(w for w in warnings if w not in notes)
     return answers, notes
+
+
+def _answer(
+    finder: Finder, group: RecipientGroup, postcode: str, found: PlaceAnswer
+) -> tuple[RecipientsAnswer, tuple[str, ...]]:
+    place = _place(postcode, found)
+    nation = nations.by_gss_code(found.gss_code or "")
+    body = group.body_id
+    if body is not None and (nation is None or finder.adapters[body].nation_id != nation.id):
+        problem = not_in_nation(postcode, place.country, body)
+        return RecipientsAnswer(problem=problem, reason="outside the body's nation"), ()
+    try:
+        result = finder.find_at(place, None if body is None else [body])
+    except ActkitError as error:
+        return RecipientsAnswer(problem=str(error), reason=type(error).__name__), ()
+    chosen = tuple(
+        rep for rep in result.representatives if group.roles is None or rep.role in group.roles
+    )
+    if chosen:
+        return RecipientsAnswer(chosen), result.warnings
+    failure = next(iter(result.failures.values()), None)
+    problem = str(failure) if failure else f"{postcode} has nobody in --to {group.id}"
+    return RecipientsAnswer(problem=problem, reason="body unavailable"), result.warnings
 
 
 def _place(postcode: str, found: PlaceAnswer) -> Place:
