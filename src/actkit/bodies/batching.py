@@ -82,7 +82,7 @@ def _answer(
         rep for rep in result.representatives if group.roles is None or rep.role in group.roles
     )
     if chosen:
-        return RecipientsAnswer(chosen), result.warnings
+        return RecipientsAnswer(chosen), result.narrowed(chosen).warnings
     failure = next(iter(result.failures.values()), None)
     problem = str(failure) if failure else f"{postcode} has nobody in --to {group.id}"
     return RecipientsAnswer(problem=problem, reason="body unavailable"), result.warnings

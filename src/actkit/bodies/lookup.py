@@ -8,7 +8,7 @@ whether it ends the command (it does when that body was the one asked for).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -36,9 +36,22 @@ class Representatives:
     postcode: str
     country: str
     representatives: tuple[Representative, ...]
-    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Warnings about the answer as a whole (a body down, the NI boundary caveat)."""
     failures: dict[str, ActkitError] = field(default_factory=dict)
     """Bodies that could not answer, by id (their messages are also in ``warnings``)."""
+    without_email: frozenset[Representative] = frozenset()
+    """Members whose body lists no email for them (not merely an unreadable contact list)."""
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The notes, then a line for each representative here who has no email listed."""
+        missing = tuple(no_email(rep) for rep in self.representatives if rep in self.without_email)
+        return (*self.notes, *missing)
+
+    def narrowed(self, representatives: tuple[Representative, ...]) -> Representatives:
+        """The same answer about fewer representatives (``--to msp`` of all eight)."""
+        return replace(self, representatives=representatives)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,6 +88,7 @@ class Finder:
         found: list[Representative] = []
         warnings: list[str] = []
         failures: dict[str, ActkitError] = {}
+        without_email: set[Representative] = set()
         for adapter in chosen:
             try:
                 answer = adapter.representatives(where)
@@ -84,6 +98,8 @@ class Finder:
                 continue
             found += answer.representatives
             warnings += answer.warnings
+            if answer.emails_known:
+                without_email.update(r for r in answer.representatives if not r.email)
         if body_ids is None and place.country == "England":
             warnings.append(ENGLAND_NOTE)
         return Representatives(
@@ -92,6 +108,7 @@ class Finder:
             tuple(found),
             tuple(dict.fromkeys(warnings)),
             failures,
+            frozenset(without_email),
         )
 
     def _chosen(self, where: Locality, body_ids: Sequence[str] | None) -> list[BodyAdapter]:
@@ -111,6 +128,14 @@ class Finder:
             if self.adapters[body_id] not in serving:
                 raise NoAnswer(not_in_nation(where.postcode, where.place.country, body_id))
         return [adapter for adapter in serving if adapter.body_id in body_ids]
+
+
+def no_email(rep: Representative) -> str:
+    where = f" or see {rep.profile_url}" if rep.profile_url else ""
+    return (
+        f"The {BODY_NAMES[rep.body]} lists no email address for {rep.full_title}: "
+        f"write by post{where}"
+    )
 
 
 def not_in_nation(postcode: str, country: str, body_id: str) -> str:
@@ -141,7 +166,7 @@ def recipients(
         if answer.failures:
             raise next(iter(answer.failures.values()))
         raise NoAnswer(f"{answer.postcode} has nobody to write to for --to {to}")
-    return answer, chosen
+    return answer.narrowed(chosen), chosen
 
 
 def group_for(to: str) -> RecipientGroup:

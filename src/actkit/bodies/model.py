@@ -92,6 +92,9 @@ class BodyAnswer:
 
     representatives: tuple[Representative, ...]
     warnings: tuple[str, ...] = field(default=())
+    emails_known: bool = True
+    """False when the contact list could not be read (already a warning): then a missing
+    email says nothing about the member."""
 
 
 @dataclass(frozen=True, slots=True)

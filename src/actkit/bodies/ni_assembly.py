@@ -64,17 +64,12 @@ class NIAssembly:
         contacts, problem = self._contacts()
         if problem:
             warnings.append(f"{problem}; MLAs' email addresses are left empty")
-        area = Area(seat, westminster.gss_code)
+        # No code: N05 codes name the 2024 Westminster seats, not the Assembly's older ones.
+        area = Area(seat)
         found = tuple(
             _member(m, area, contacts.get(text(m.get("PersonId")) or "", [])) for m in members
         )
-        if not problem:
-            warnings += [
-                f"The NI Assembly lists no email address for {rep.full_title}: write by post"
-                for rep in found
-                if not rep.email
-            ]
-        return BodyAnswer(found, tuple(warnings))
+        return BodyAnswer(found, tuple(warnings), emails_known=problem is None)
 
     def _fetch_members(self) -> list[Mapping[str, Any]]:
         return _envelope(self._get(MEMBERS_PATH))

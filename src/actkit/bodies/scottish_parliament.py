@@ -121,11 +121,6 @@ class ScottishParliament:
                 self._member(roster, person, "regional MSP", region)
                 for person in _sitting(roster.region_seats, "RegionID", region_row)
             ]
-        warnings += [
-            f"The Scottish Parliament lists no email address for {rep.full_title}: write by post"
-            for rep in found
-            if not rep.email
-        ]
         return BodyAnswer(tuple(found), tuple(warnings))
 
     def areas(self, postcode: str) -> ScottishAreas:

@@ -84,13 +84,7 @@ class Senedd:
             raise ServiceUnavailable(SERVICE, f"it lists no constituency called {constituency}")
         area = Area(constituency)
         found = tuple(_member(element, area) for element in members)
-        warnings = tuple(
-            f"The Senedd lists no email address for {rep.full_title}: write by post or see "
-            f"{rep.profile_url}"
-            for rep in found
-            if not rep.email
-        )
-        return BodyAnswer(found, warnings)
+        return BodyAnswer(found)
 
     def constituency(self, where: Locality) -> str:
         """The postcode's Senedd constituency, by name (the service gives no code)."""
