@@ -584,7 +584,7 @@ def test_a_batch_to_all_msps_writes_eight_letters_per_scottish_supporter(
     # Each member list once for the run, whatever the number of rows.
     assert everything["/api/members"] == 1
     assert everything["/api/emailaddresses"] == 1
-    assert "representatives: 8 (--to all-msps)" in result.stderr
+    assert "Representatives written to: 8 (--to all-msps)" in result.stderr
 
 
 def test_a_batch_to_the_constituency_msp_and_to_members_of_the_senedd(

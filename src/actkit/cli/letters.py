@@ -631,10 +631,7 @@ def _summarise(report: Any, options: Any) -> None:
     if options.to == "mp":
         info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
     else:
-        info(
-            f"Areas: {len(report.constituencies):,}; representatives: "
-            f"{len(report.representatives):,} (--to {options.to})."
-        )
+        info(f"Representatives written to: {len(report.representatives):,} (--to {options.to}).")
     if report.offline_rows:
         from actkit.representatives import offline_notice
 
