@@ -321,7 +321,8 @@ class FakeBodies:
         other = [("299", "Someone Else MS", "Plaid Cymru", "someone@senedd.wales")]
         self.server.expect_request("/mgwebservice.asmx/GetCouncillorsByWard").respond_with_data(
             senedd_xml({"Caerdydd Ffynnon Taf": other, CARDIFF_SENEDD: SENEDD_MEMBERS}),
-            content_type="text/xml; charset=utf-8",
+            # No charset, as some servers send it: the XML declaration says UTF-8.
+            content_type="text/xml",
         )
 
     def belfast(self) -> None:

@@ -108,7 +108,9 @@ class JsonResponse:
 @dataclass(frozen=True, slots=True)
 class TextResponse:
     status: int
-    text: str
+    content: bytes
+    """The body as sent: XML declares its own encoding, so it is parsed from bytes (a
+    ``text/xml`` answer without a charset would otherwise be read as Latin-1)."""
     from_cache: bool
 
 
@@ -163,8 +165,9 @@ class HttpClient:
                 service,
                 ServiceUnavailable(service, f"HTTP {response.status_code} after {RETRIES} retries"),
             )
-        text = response.content.decode(response.encoding or "utf-8", errors="replace")
-        return TextResponse(status=response.status_code, text=text, from_cache=from_cache)
+        return TextResponse(
+            status=response.status_code, content=response.content, from_cache=from_cache
+        )
 
     def _mark_down(self, service: str, error: ServiceUnavailable) -> ServiceUnavailable:
         self._down.setdefault(service, error)

@@ -115,10 +115,10 @@ class Senedd:
         response = self._http.get_text(SERVICE, url, expire_after=MEMBER_LIST_LIFETIME)
         if response.status != 200:
             raise ServiceUnavailable(SERVICE, f"unexpected HTTP status {response.status}")
-        return parse_wards(response.text)
+        return parse_wards(response.content)
 
 
-def parse_wards(document: str) -> dict[str, list[Element]]:
+def parse_wards(document: str | bytes) -> dict[str, list[Element]]:
     """Constituency (as ``name_key``) → its ``councillor`` elements."""
     from defusedxml import ElementTree
     from defusedxml.common import DefusedXmlException
