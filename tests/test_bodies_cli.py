@@ -734,3 +734,50 @@ def test_a_resumed_batch_redoes_a_row_whose_letters_did_not_all_finish(
     assert again.exit_code == 0
     assert len(read_manifest(out)) == 8
     assert "1 row already done" in again.stderr
+
+
+def test_to_all_writes_to_the_mp_and_every_msp(bodies: FakeBodies, tmp_path: Path) -> None:
+    bodies.glasgow()
+    bodies.scottish_parliament()
+    folder = tmp_path / "all"
+
+    result = write("--postcode", GLASGOW_POSTCODE, "--to", "all", "-o", str(folder))
+
+    assert result.exit_code == 0, result.stderr
+    files = sorted(p.name for p in folder.iterdir())
+    assert len(files) == 9
+    assert files[0] == "01-martin-rhodes-mp.txt"
+    assert "House of Commons\nLondon\nSW1A 0AA" in (folder / files[0]).read_text(encoding="utf-8")
+
+
+def test_to_all_with_a_commons_template_writes_only_to_the_mp(bodies: FakeBodies) -> None:
+    bodies.glasgow()
+    bodies.scottish_parliament()
+
+    result = run(
+        "letter",
+        "write",
+        "-t",
+        "syria-civilians",
+        *SENDER,
+        "--personal",
+        "x",
+        "--postcode",
+        GLASGOW_POSTCODE,
+        "--to",
+        "all",
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert "Martin Rhodes MP\nHouse of Commons" in result.stdout
+    assert "No letter to the Scottish Parliament" in result.stderr
+
+
+def test_lookup_refuses_an_unknown_body_and_answers_crown_dependencies() -> None:
+    unknown = run("lookup", "NR2 1AB", "--body", "holyrood")
+    assert unknown.exit_code == 2
+    assert "'holyrood' is not one of" in unknown.stderr
+
+    jersey = run("lookup", "JE2 4WD", "--all")
+    assert jersey.exit_code == 1
+    assert "Channel Islands" in jersey.stderr

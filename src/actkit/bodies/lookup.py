@@ -130,6 +130,26 @@ class Finder:
         return [adapter for adapter in serving if adapter.body_id in body_ids]
 
 
+def find_representatives(
+    postcode: str,
+    *,
+    body: str | None = None,
+    offline: bool = False,
+    http: HttpClient | None = None,
+) -> Representatives:
+    """Every representative of a postcode (or one body's), as ``lookup --all``/``--body``.
+
+    A body that cannot answer is in ``failures`` and ``warnings``; raising it is the
+    caller's choice (the CLI does when that body was the one asked for).
+    """
+    from actkit.http import HttpClient
+
+    if http is not None:
+        return Finder(http, offline=offline).find(postcode, None if body is None else [body])
+    with HttpClient(use_cache=not offline) as own:
+        return Finder(own, offline=offline).find(postcode, None if body is None else [body])
+
+
 def no_email(rep: Representative) -> str:
     where = f" or see {rep.profile_url}" if rep.profile_url else ""
     return (

@@ -167,15 +167,13 @@ def data_info(as_json: JsonOption = False) -> None:
 
 def _lookup_bodies(postcode: str, body: str | None, *, as_json: bool, offline: bool) -> None:
     from actkit.bodies import BODY_IDS
-    from actkit.bodies.lookup import Finder
-    from actkit.http import HttpClient
+    from actkit.bodies.lookup import find_representatives
 
     if body is not None and body not in BODY_IDS:
         raise typer.BadParameter(
             f"{body!r} is not one of {', '.join(BODY_IDS)}", param_hint="--body"
         )
-    with HttpClient(use_cache=not offline) as http:
-        result = Finder(http, offline=offline).find(postcode, None if body is None else [body])
+    result = find_representatives(postcode, body=body, offline=offline)
     if body is not None and body in result.failures:
         raise result.failures[body]  # the body asked for could not answer: its exit code
     if not result.representatives and result.failures:
