@@ -12,7 +12,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
@@ -89,8 +89,6 @@ def write_result(content: str | bytes, output: Path | None, *, force: bool) -> N
 
 
 # --- Representatives beyond the MP (issue 10): options shared by lookup and letter ----------
-
-from typing import Annotated  # noqa: E402  # kept beside the options it serves, for merges
 
 TO_HELP = (
     "Who to write to: mp, msp (your constituency MSP), regional-msps, all-msps, "
