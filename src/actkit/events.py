@@ -79,7 +79,7 @@ DEFAULT_DURATION = dt.timedelta(hours=2)
 
 _MAX_OFFSET_DAYS = 366
 
-COUNTINGS: tuple[str, ...] = ("days", "clear-days", "working-days")
+COUNTINGS: tuple[str, ...] = ("days", "clear-days", "working-days", "previous-month-start")
 """How a period before the event is counted.
 
 ``days``: "not later than N days before" (Scotland s.62(2), NI s.7(2)): the date minus N.
@@ -87,6 +87,8 @@ COUNTINGS: tuple[str, ...] = ("days", "clear-days", "working-days")
 between the day of delivery and the event, so the date minus N + 1.
 ``working-days``: N working days before the event, skipping weekends and the nation's
 bank holidays (the GLA's fourteen working days).
+``previous-month-start``: the first day of the month before the event's month (PSNI
+street-collection permits); N is then ignored.
 """
 
 _LONDON = "Europe/London"
@@ -486,11 +488,15 @@ def count_back(event: dt.date, days: int, counting: str, nation: str) -> dt.date
         return event - dt.timedelta(days=days + 1)
     if counting == "working-days":
         return workdays.add_working_days(event, -days, nation)
+    if counting == "previous-month-start":
+        return (event.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     return event - dt.timedelta(days=days)
 
 
 def period_text(days: int, counting: str) -> str:
     """ "6 clear days", "28 days", "14 working days"."""
+    if counting == "previous-month-start":
+        return "the first day of the month before the event's month"
     unit = {"clear-days": "clear days", "working-days": "working days"}.get(counting, "days")
     return f"{days} {unit}"
 
