@@ -32,12 +32,12 @@ from actkit.yamldoc import URL, Document, Fields, Problems, parse_document
 from actkit.yamldoc import Path as YamlPath
 
 __all__ = [
+    "COUNTINGS",
     "DEFAULT_DURATION",
     "DEFAULT_EXPECTED",
     "KINDS",
     "NATIONS",
     "PHASES",
-    "COUNTINGS",
     "Checklist",
     "LegalNotice",
     "Note",
@@ -584,13 +584,13 @@ def _read_task(problems: Problems, path: YamlPath, raw: Any) -> ChecklistTask | 
         counting = None
     # Clear and working days land earlier than the offset says; the plan dates the task
     # and picks its phase from the real date, so only a calendar offset is checked here.
-    if counting == "days" and offset is not None and phase is not None:
-        if not _phase_fits(phase, offset):
-            fields.add(
-                "phase",
-                f"{phase!r} does not fit offset {offset} (use {phase_for_offset(offset)!r})",
-            )
-            phase = None
+    fits = counting != "days" or offset is None or phase is None or _phase_fits(phase, offset)
+    if not fits:
+        assert offset is not None
+        fields.add(
+            "phase", f"{phase!r} does not fit offset {offset} (use {phase_for_offset(offset)!r})"
+        )
+        phase = None
     detail = fields.text("detail", required=False)
     source = fields.url("source", required=False)
     when = _read_when(fields)

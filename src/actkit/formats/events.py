@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable
 from typing import Any, Literal
 
-from actkit.events import POSTED_NOTICE, PHASE_TITLES, PHASES, Plan, Task, long_date
+from actkit.events import PHASE_TITLES, PHASES, POSTED_NOTICE, Plan, Task, long_date
 
 Format = Literal["md", "html", "json", "ics", "csv"]
 FORMATS: tuple[Format, ...] = ("md", "html", "json", "ics", "csv")
