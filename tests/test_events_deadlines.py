@@ -280,3 +280,48 @@ def test_no_event_date_crashes_and_send_by_is_a_working_day_on_or_before_due(
         assert is_working_day(notice.send_by, nation)
     for fmt in FORMATS:
         assert render(result, fmt)  # every format copes with the date
+
+
+# --------------------------------------------------------------------------- own checklists
+
+
+def with_task(lines: str) -> str:
+    from actkit.events import checklist_text
+
+    return checklist_text("vigil").replace(
+        "roles:\n", f"  - title: Extra task\n{lines}\nroles:\n", 1
+    )
+
+
+def test_an_own_checklist_can_count_working_days_and_keep_office_hours(tmp_path: Any) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        with_task(
+            "    offset: -10\n    counting: working-days\n    office_hours: true\n"
+            "    phase: weeks-before\n"
+        ),
+        encoding="utf-8",
+    )
+    result = plan_event(
+        checklist=path, date=D(2027, 4, 3), venue="Park", nation="england", today=TODAY
+    )
+    extra = next(task for task in result.tasks if task.title == "Extra task")
+    # Ten working days before Saturday 3 April 2027, skipping Easter Monday and Good Friday.
+    assert extra.due == D(2027, 3, 18)
+    assert extra.phase == "weeks-before"
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        ("    offset: 2\n    counting: clear-days\n    phase: after\n", "use a negative offset"),
+        ("    offset: -3\n    counting: fortnights\n    phase: week-before\n", "is not one of"),
+        ("    offset: -3\n    office_hours: yes please\n    phase: week-before\n", "true or false"),
+    ],
+)
+def test_bad_counting_fields_are_file_line_errors(tmp_path: Any, lines: str, problem: str) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(with_task(lines), encoding="utf-8")
+    with pytest.raises(InvalidInput, match=problem) as caught:
+        plan_event(checklist=path, date=D(2027, 4, 3), venue="Park", nation="england", today=TODAY)
+    assert str(caught.value).startswith(f"{path}:")
