@@ -325,3 +325,44 @@ def test_bad_counting_fields_are_file_line_errors(tmp_path: Any, lines: str, pro
     with pytest.raises(InvalidInput, match=problem) as caught:
         plan_event(checklist=path, date=D(2027, 4, 3), venue="Park", nation="england", today=TODAY)
     assert str(caught.value).startswith(f"{path}:")
+
+
+@pytest.mark.parametrize("option", ["--venue", "--route", "--organiser"])
+def test_bytes_that_are_not_utf8_are_refused_by_name(option: str) -> None:
+    import subprocess
+    import sys
+
+    args = {"--venue": b"Market Square", "--route": b"", "--organiser": b""}
+    args[option] = b"Caf\xe9"
+    command = [sys.executable, "-m", "actkit", "event", "plan", "march", "--date", "2027-01-10"]
+    command += ["--nation", "england", "--today", "2026-12-01", "--format", "ics"]
+    for name, value in args.items():
+        if value:
+            command += [name, value]  # type: ignore[list-item]
+    result = subprocess.run(command, capture_output=True, check=False)
+    assert result.returncode == 2
+    stderr = result.stderr.decode()
+    assert "not UTF-8" in stderr and option.lstrip("-") in stderr
+    assert "Traceback" not in stderr
+
+
+def test_html_plan_loads_nothing_from_elsewhere() -> None:
+    import html.parser
+
+    class Loads(html.parser.HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.loads: list[str] = []
+            self.csp = ""
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            values = dict(attrs)
+            if tag == "meta" and values.get("http-equiv") == "Content-Security-Policy":
+                self.csp = values.get("content") or ""
+            if tag in {"img", "script", "link", "iframe", "object", "embed"}:
+                self.loads.append(tag)
+
+    parser = Loads()
+    parser.feed(render(plan("march", "england", D(2027, 4, 5)), "html"))
+    assert parser.loads == []
+    assert "default-src 'none'" in parser.csp

@@ -805,8 +805,25 @@ def kind_descriptions() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- planning
 
 
-def _optional_line(value: str | None) -> str | None:
-    cleaned = one_line(value) if value is not None else ""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _line(value: str, label: str) -> str:
+    """One line of text, or ``InvalidInput`` for bytes that were not UTF-8.
+
+    Python keeps undecodable command-line bytes as lone surrogates; no output format can
+    hold them, so they are refused here with the option's name, not deep in a renderer.
+    """
+    if _SURROGATE.search(value):
+        raise InvalidInput(
+            f"the {label} holds bytes that are not UTF-8 text: retype it, or set your "
+            "terminal to UTF-8"
+        )
+    return one_line(value)
+
+
+def _optional_line(value: str | None, label: str) -> str | None:
+    cleaned = _line(value, label) if value is not None else ""
     return cleaned or None
 
 
@@ -890,12 +907,12 @@ def _request(
     _check_uk_clock(day, start, "the start time")
     if end is not None and start is not None and end > start:
         _check_uk_clock(day, end, "the assumed end time" if assumed else "the end time")
-    place = one_line(venue)
+    place = _line(venue, "venue")
     if not place:
         raise InvalidInput("the venue is empty: say where the event is")
     if isinstance(expected, bool) or not 1 <= expected <= 10_000_000:
         raise InvalidInput(f"expected attendance must be a number from 1 upwards, not {expected}")
-    postcode = _optional_line(venue_postcode)
+    postcode = _optional_line(venue_postcode, "venue postcode")
     return EventDetails(
         date=day,
         today=now,
@@ -904,8 +921,8 @@ def _request(
         end_time_assumed=assumed,
         venue=place,
         venue_postcode=postcode.upper() if postcode else None,
-        route=_optional_line(route),
-        organiser=_optional_line(organiser),
+        route=_optional_line(route, "route"),
+        organiser=_optional_line(organiser, "organiser"),
         nation=normalise_nation(nation),
         expected=expected,
     )

@@ -198,6 +198,7 @@ _HTML_TEMPLATE = """\
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ heading }}</title>
 <style>
@@ -309,6 +310,11 @@ _HTML_TEMPLATE = """\
 """
 
 
+# A second line of defence: the page loads nothing from elsewhere (links still work,
+# as following one is not a load), so opening a plan never tells a third party anything.
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"
+
+
 def render_html(plan: Plan) -> str:
     """A standalone printable page; autoescaping covers every value, user-supplied or not."""
     import jinja2
@@ -317,6 +323,7 @@ def render_html(plan: Plan) -> str:
     template = env.from_string(_HTML_TEMPLATE)
     return template.render(
         plan=plan,
+        csp=CONTENT_SECURITY_POLICY,
         heading=_heading(plan),
         facts=_facts(plan),
         notice=plan.legal_notice,
