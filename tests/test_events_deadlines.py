@@ -366,3 +366,18 @@ def test_html_plan_loads_nothing_from_elsewhere() -> None:
     parser.feed(render(plan("march", "england", D(2027, 4, 5)), "html"))
     assert parser.loads == []
     assert "default-src 'none'" in parser.csp
+
+
+def test_an_end_time_after_midnight_is_not_warned_about_the_wrong_day() -> None:
+    # 23:30 on the autumn change day, 2 hours assumed: the end, 01:30, is on the Monday.
+    result = plan("vigil", "england", D(2027, 10, 31), time="23:30")
+    assert not any("happens twice" in warning for warning in result.warnings)
+
+
+def test_a_missed_send_by_with_the_legal_day_still_ahead_is_said() -> None:
+    # Legal last day Monday 29 March 2027 (Easter Monday); send_by Thursday 25 March.
+    result = plan("march", "northern-ireland", D(2027, 4, 27), today=D(2027, 3, 27))
+    notice = result.legal_notice
+    assert notice.deadline_passed is False
+    warning = next(w for w in result.warnings if "last working day" in w)
+    assert "Thursday 25 March 2027" in warning and "Monday 29 March 2027" in warning

@@ -871,7 +871,11 @@ def _uk_clock_warnings(request: EventDetails) -> list[str]:
     """Say which of two times is meant when a time happens twice (the autumn change)."""
     found = []
     zone = zoneinfo.ZoneInfo(_LONDON)
-    for label, time in (("start", request.time), ("end", request.end_time)):
+    # An end time before the start is on the next day, which has no change of its own.
+    end_same_day = (
+        request.end_time if (request.time or dt.time()) < (request.end_time or dt.time()) else None
+    )
+    for label, time in (("start", request.time), ("end", end_same_day)):
         if time is None:
             continue
         first = dt.datetime.combine(request.date, time, tzinfo=zone)
