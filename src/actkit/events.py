@@ -871,11 +871,10 @@ def _uk_clock_warnings(request: EventDetails) -> list[str]:
     """Say which of two times is meant when a time happens twice (the autumn change)."""
     found = []
     zone = zoneinfo.ZoneInfo(_LONDON)
-    # An end time before the start is on the next day, which has no change of its own.
-    end_same_day = (
-        request.end_time if (request.time or dt.time()) < (request.end_time or dt.time()) else None
-    )
-    for label, time in (("start", request.time), ("end", end_same_day)):
+    end = request.end_time
+    if request.time is not None and end is not None and end <= request.time:
+        end = None  # after midnight, so on the next day: not this day's clock change
+    for label, time in (("start", request.time), ("end", end)):
         if time is None:
             continue
         first = dt.datetime.combine(request.date, time, tzinfo=zone)
