@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from actkit.events import PHASE_TITLES, PHASES, POSTED_NOTICE, Plan, Task, long_date
+
+if TYPE_CHECKING:
+    import jinja2
 
 Format = Literal["md", "html", "json", "ics", "csv"]
 FORMATS: tuple[Format, ...] = ("md", "html", "json", "ics", "csv")
@@ -315,13 +319,18 @@ _HTML_TEMPLATE = """\
 CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"
 
 
-def render_html(plan: Plan) -> str:
-    """A standalone printable page; autoescaping covers every value, user-supplied or not."""
+@functools.cache
+def _html_page() -> jinja2.Template:
+    """The page template, compiled once per process (compiling costs more than rendering)."""
     import jinja2
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    template = env.from_string(_HTML_TEMPLATE)
-    return template.render(
+    return env.from_string(_HTML_TEMPLATE)
+
+
+def render_html(plan: Plan) -> str:
+    """A standalone printable page; autoescaping covers every value, user-supplied or not."""
+    return _html_page().render(
         plan=plan,
         csp=CONTENT_SECURITY_POLICY,
         heading=_heading(plan),
