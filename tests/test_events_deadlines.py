@@ -381,3 +381,21 @@ def test_a_missed_send_by_with_the_legal_day_still_ahead_is_said() -> None:
     assert notice.deadline_passed is False
     warning = next(w for w in result.warnings if "last working day" in w)
     assert "Thursday 25 March 2027" in warning and "Monday 29 March 2027" in warning
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    day=st.sampled_from([D(2027, 3, 28), D(2027, 10, 31), D(2028, 3, 26), D(2028, 10, 29)]),
+    start=st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+    end=st.none() | st.times().map(lambda t: t.replace(second=0, microsecond=0)),
+)
+def test_any_time_on_a_clock_change_day_is_a_plan_or_a_clear_error(
+    day: dt.date, start: dt.time, end: dt.time | None
+) -> None:
+    try:
+        result = plan("vigil", "england", day, time=start, end_time=end)
+    except InvalidInput as error:
+        assert str(error)
+        return
+    calendar = icalendar.Calendar.from_ical(render(result, "ics"))
+    assert calendar.walk("VEVENT")
