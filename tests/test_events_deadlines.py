@@ -399,3 +399,18 @@ def test_any_time_on_a_clock_change_day_is_a_plan_or_a_clear_error(
         return
     calendar = icalendar.Calendar.from_ical(render(result, "ics"))
     assert calendar.walk("VEVENT")
+
+
+@pytest.mark.parametrize(
+    ("nation", "postcode", "where"),
+    [("england", "BT1 5GS", "is in"), ("northern-ireland", "SW1A 1AA", "is not in")],
+)
+def test_nation_and_venue_postcode_that_contradict_are_refused(
+    nation: str, postcode: str, where: str
+) -> None:
+    result = run(
+        "event", "plan", "march", "--date", "2027-04-15", "--venue", "City Hall",
+        "--nation", nation, "--venue-postcode", postcode, "--today", "2026-12-01",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert f"{where} Northern Ireland, but --nation is {nation}" in result.stderr

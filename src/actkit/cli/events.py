@@ -216,15 +216,16 @@ def _output_format(fmt: OutputFormat | None, output: Path | None) -> Format:
 def _nation(nation: str | None, venue_postcode: str | None) -> tuple[str, str | None]:
     """The nation whose law applies, and the venue postcode to show on the plan."""
     from actkit.errors import InvalidInput
-    from actkit.events import NATIONS, normalise_nation
+    from actkit.events import NATIONS, nation_from_postcode, normalise_nation
+    from actkit.postcodes import normalise_postcode
 
     if nation is not None:
         # An explicit nation wins; the postcode is shown as given, not looked up.
-        return normalise_nation(nation), venue_postcode
+        chosen = normalise_nation(nation)
+        if venue_postcode is not None:
+            _check_agrees(chosen, venue_postcode)
+        return chosen, venue_postcode
     if venue_postcode is not None:
-        from actkit.events import nation_from_postcode
-        from actkit.postcodes import normalise_postcode
-
         # Every BT postcode is in Northern Ireland: no lookup, so no network needed.
         known = nation_from_postcode(venue_postcode)
         if known is not None:
@@ -233,6 +234,27 @@ def _nation(nation: str | None, venue_postcode: str | None) -> tuple[str, str | 
     raise InvalidInput(
         f"say whose law applies: give --nation ({', '.join(NATIONS)}) or --venue-postcode"
     )
+
+
+def _check_agrees(nation: str, venue_postcode: str) -> None:
+    """Refuse --nation and --venue-postcode that contradict each other on Northern Ireland.
+
+    Every BT postcode, and no other, is in Northern Ireland, so this needs no lookup; a
+    plan under the wrong nation's law would look right and be wrong.
+    """
+    from actkit.errors import InvalidInput, InvalidPostcode
+    from actkit.events import nation_from_postcode
+
+    try:
+        in_northern_ireland = nation_from_postcode(venue_postcode) == "northern-ireland"
+    except InvalidPostcode:
+        return  # not a postcode actkit can read: shown as given, as before
+    if in_northern_ireland != (nation == "northern-ireland"):
+        where = "in" if in_northern_ireland else "not in"
+        raise InvalidInput(
+            f"--venue-postcode {venue_postcode.strip()} is {where} Northern Ireland, but "
+            f"--nation is {nation}: correct one of them, or leave out --nation"
+        )
 
 
 def nation_for_postcode(postcode: str) -> tuple[str, str]:
