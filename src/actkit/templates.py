@@ -2,7 +2,8 @@
 
 A template is ``<name>.md.j2``: YAML front matter between ``---`` lines (``title``,
 ``description``, ``subject``, ``tags``, ``facts``, ``historical``, ``bodies``), then a
-Jinja2 body in Markdown. ``bodies`` lists the bodies it suits (none: every body). ``historical`` lists the facts (also under ``facts``) that the letter presents as
+Jinja2 body in Markdown. ``bodies`` lists the bodies it suits (none: every body).
+``historical`` lists the facts (also under ``facts``) that the letter presents as
 history, such as a 2019 casualty count: their age is the point, so no age warning is shown.
 """
 
