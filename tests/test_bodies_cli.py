@@ -636,6 +636,8 @@ def test_a_batch_to_the_constituency_msp_and_to_members_of_the_senedd(
     letter = (tmp_path / "ms" / entries[0]["file"]).read_text(encoding="utf-8")
     assert "Eleri Morgan MS\nWelsh Parliament" in letter
     assert "my MS has listened" in letter  # the template's rep.role
+    # Postcodes were located in bulk: no lookup one by one for the Senedd constituency.
+    assert not [path for path in everything if path.startswith("/postcodes/")]
 
 
 def test_a_batch_to_mps_fills_the_new_columns(everything: dict[str, int], tmp_path: Path) -> None:

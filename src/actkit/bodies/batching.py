@@ -17,7 +17,7 @@ from actkit import offline as snapshot
 from actkit.bodies.lookup import Finder, group_for, not_in_nation
 from actkit.bodies.model import Representative
 from actkit.bodies.registry import RecipientGroup
-from actkit.errors import ActkitError
+from actkit.errors import ActkitError, ServiceUnavailable
 from actkit.models import Constituency, Place
 from actkit.representatives import SeatAnswer
 
@@ -53,7 +53,7 @@ def resolve_recipients(
     postcode needs them first.
     """
     group = group_for(to)
-    finder = Finder(http, offline=offline, today=today)
+    finder = Finder(http, offline=offline, today=today, many=True)
     located = [(pc, found) for pc, found in places.items() if found.gss_code and not found.problem]
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="actkit-reps") as pool:
         results = list(pool.map(lambda item: _answer(finder, group, *item), located))
@@ -76,8 +76,10 @@ def _answer(
         return RecipientsAnswer(problem=problem, reason="outside the body's nation"), ()
     try:
         result = finder.find_at(place, None if body is None else [body])
+    except ServiceUnavailable as error:
+        return RecipientsAnswer(problem=str(error), reason="body unavailable"), ()
     except ActkitError as error:
-        return RecipientsAnswer(problem=str(error), reason=type(error).__name__), ()
+        return RecipientsAnswer(problem=str(error), reason="no area"), ()
     chosen = tuple(
         rep for rep in result.representatives if group.roles is None or rep.role in group.roles
     )

@@ -66,9 +66,17 @@ class Finder:
     """The adapters for one run, sharing its HTTP client, so that each legislature's member
     list is fetched once however many postcodes are asked about."""
 
-    def __init__(self, http: HttpClient, *, offline: bool = False, today: date | None = None):
+    def __init__(
+        self,
+        http: HttpClient,
+        *,
+        offline: bool = False,
+        today: date | None = None,
+        many: bool = False,
+    ) -> None:
         self._http = http
         self.offline = offline
+        self.many = many
         self.today = today or date.today()
         self.adapters: dict[str, BodyAdapter] = {a.body_id: a(http) for a in ADAPTERS}
 
@@ -83,7 +91,7 @@ class Finder:
 
     def find_at(self, place: Place, body_ids: Sequence[str] | None = None) -> Representatives:
         """As ``find``, for a postcode already located (a batch locates them in bulk)."""
-        where = Locality(place.postcode, place, self.offline, self.today)
+        where = Locality(place.postcode, place, self.offline, self.today, self.many)
         chosen = self._chosen(where, body_ids)
         found: list[Representative] = []
         warnings: list[str] = []

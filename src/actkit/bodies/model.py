@@ -105,6 +105,8 @@ class Locality:
     place: Place
     offline: bool
     today: date
+    many: bool = False
+    """Part of a batch: adapters avoid a request per postcode where data in hand will do."""
 
 
 class BodyAdapter(Protocol):

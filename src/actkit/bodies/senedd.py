@@ -88,7 +88,9 @@ class Senedd:
 
     def constituency(self, where: Locality) -> str:
         """The postcode's Senedd constituency, by name (the service gives no code)."""
-        if where.place.source == "live":
+        # One lookup reads postcodes.io's own answer (from the cache: the MP lookup asked
+        # the same); a batch's bulk answers lack it, and the exact pairing below will do.
+        if where.place.source == "live" and not where.many:
             named = _BY_KEY.get(name_key(self._postcodes_io_name(where.postcode) or ""))
             if named:
                 return named
