@@ -783,3 +783,51 @@ def test_lookup_refuses_an_unknown_body_and_answers_crown_dependencies() -> None
     jersey = run("lookup", "JE2 4WD", "--all")
     assert jersey.exit_code == 1
     assert "Channel Islands" in jersey.stderr
+
+
+GOLDEN = Path(__file__).parent / "golden" / "letters" / "bodies"
+
+
+@pytest.mark.parametrize("fmt", ["txt", "html"])
+@pytest.mark.parametrize(
+    ("to", "setup", "postcode"),
+    [
+        ("msp", "glasgow", GLASGOW_POSTCODE),
+        ("ms", "cardiff", CARDIFF_POSTCODE),
+        ("mla", "belfast", BELFAST_POSTCODE),
+    ],
+)
+def test_golden_letters_to_each_body(
+    bodies: FakeBodies, tmp_path: Path, to: str, setup: str, postcode: str, fmt: str
+) -> None:
+    """The first letter of each body, in full. Regenerate with ACTKIT_UPDATE_GOLDEN=1."""
+    import os
+
+    getattr(bodies, setup)()
+    {
+        "glasgow": bodies.scottish_parliament,
+        "cardiff": bodies.senedd,
+        "belfast": bodies.ni_assembly,
+    }[setup]()
+    folder = tmp_path / "out"
+
+    result = write(
+        "--postcode",
+        postcode,
+        "--to",
+        to,
+        "--date",
+        "2026-12-01",
+        "--format",
+        fmt,
+        "--output",
+        str(folder) if to != "msp" else str(folder / f"letter.{fmt}"),
+    )
+
+    assert result.exit_code == 0, result.stderr
+    written = sorted(folder.iterdir())[0].read_text(encoding="utf-8")
+    golden = GOLDEN / f"{to}.{fmt}"
+    if os.environ.get("ACTKIT_UPDATE_GOLDEN") == "1":
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(written, encoding="utf-8")
+    assert written == golden.read_text(encoding="utf-8")
