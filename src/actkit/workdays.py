@@ -17,7 +17,9 @@ from __future__ import annotations
 import functools
 import json
 from datetime import date, timedelta
+from importlib.metadata import version
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from actkit import nations
@@ -87,10 +89,8 @@ def add_working_days(start: date, count: int, nation_id: str) -> date:
 
 def build_table() -> dict[str, Any]:
     """The shipped table, from the ``holidays`` package: what ``python -m`` writes."""
-    import holidays
-
     table: dict[str, Any] = {
-        "source": f"holidays {holidays.__version__} (python-holidays, MIT licence)",
+        "source": f"holidays {version('holidays')} (python-holidays, MIT licence)",
         "years": [TABLE_YEARS.start, TABLE_YEARS.stop - 1],
         "nations": {},
     }
@@ -103,8 +103,6 @@ def build_table() -> dict[str, Any]:
 
 
 if __name__ == "__main__":  # regenerate: python -m actkit.workdays
-    target = files("actkit") / "data" / TABLE
-    with open(str(target), "w", encoding="utf-8") as out:
-        json.dump(build_table(), out, separators=(",", ":"))
-        out.write("\n")
+    target = Path(str(files("actkit") / "data" / TABLE))
+    target.write_text(json.dumps(build_table(), separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"Wrote {target}")
