@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from actkit.letters import Sender
 
 letter_app = typer.Typer(
-    help="Write letters to MPs, MSPs, MSs and MLAs, one at a time or in a batch.", no_args_is_help=True
+    help="Write letters to MPs, MSPs, MSs and MLAs, singly or in a batch.", no_args_is_help=True
 )
 templates_app = typer.Typer(
     help="Letter templates: the built-ins and your campaign's.", no_args_is_help=True
