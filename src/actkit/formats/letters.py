@@ -8,7 +8,6 @@ instead: MPs answer only constituents, and need the address to check.
 from __future__ import annotations
 
 import functools
-import io
 import re
 import textwrap
 from collections.abc import Iterator
@@ -28,8 +27,9 @@ from markupsafe import Markup
 
 from actkit.errors import InvalidEmail, InvalidInput, NoAnswer
 from actkit.formats import CONTENT_SECURITY_POLICY
+from actkit.formats.safe import MAX_HEADER_TEXT, shortened, text_safe
 from actkit.letters import CITATION, Letter, Reference, markdown_escape
-from actkit.text import format_date, one_line
+from actkit.text import format_date
 
 Format = Literal["txt", "md", "html", "eml", "docx"]
 FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx")
@@ -58,38 +58,6 @@ def _image_as_text(_renderer: Any, tokens: list[Token], index: int, *_: Any) -> 
 
 
 _MARKDOWN.add_render_rule("image", _image_as_text)
-
-
-# --- What each format can hold: cleaned here, in one place ------------------------------
-
-# XML 1.0 cannot hold most C0 controls, U+FFFE, U+FFFF or unpaired surrogates (the last
-# come from undecodable bytes); a pasted page break (U+000C) is one of them.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-MAX_HEADER_TEXT = 200
-"""Characters of a name or subject in a mail header or document property; longer text is
-cut with an ellipsis (folding a header of thousands of non-ASCII characters is slow, and
-nobody reads past this)."""
-MAX_DOCX_PROPERTY = 255
-"""Word's limit for a document property (title, author)."""
-
-
-def text_safe(text: str) -> str:
-    """For text, Markdown and HTML: no unpaired surrogates (they cannot be encoded)."""
-    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
-
-
-def xml_safe(text: str) -> str:
-    """For .docx: drop characters XML 1.0 cannot hold (a page break becomes a space)."""
-    if not _NOT_XML.search(text):
-        return text
-    return _NOT_XML.sub(lambda m: " " if m.group() == "\x0c" else "", text)
-
-
-def shortened(text: str, limit: int) -> str:
-    """One line of at most ``limit`` characters, cut with an ellipsis."""
-    line = one_line(text_safe(text))
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "\u2026"
 
 
 def render(letter: Letter, fmt: Format) -> str | bytes:
@@ -200,7 +168,7 @@ def reference_text(reference: Reference) -> tuple[str, str, str]:
     url = source.url or "no URL"
     if source.archived_url:
         url += f" (archived copy: {source.archived_url})"
-    return f"{who}, \u201c{source.title}\u201d", f"{published}; {as_of}", url
+    return f"{who}, {source.cited_title}", f"{published}; {as_of}", url
 
 
 # --- Plain text ------------------------------------------------------------------------
@@ -435,62 +403,9 @@ def _email_body(letter: Letter) -> str:
 
 
 def to_docx(letter: Letter) -> bytes:
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
+    from actkit.formats.docx import to_docx as build
 
-    document = docx.Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(25))
-    document.styles["Normal"].font.size = Pt(11)
-
-    def lines_paragraph(lines: tuple[str, ...], align: Any = None) -> None:
-        paragraph = document.add_paragraph()
-        paragraph.alignment = align
-        for index, line in enumerate(lines):
-            run = paragraph.add_run(xml_safe(one_line(line)))
-            if index < len(lines) - 1:
-                run.add_break()
-
-    lines_paragraph(letter.sender.letterhead, WD_ALIGN_PARAGRAPH.RIGHT)
-    lines_paragraph((letter.date_text,), WD_ALIGN_PARAGRAPH.RIGHT)
-    lines_paragraph(letter.recipient_lines)
-    for block in blocks(letter.body):
-        _docx_block(document, block)
-    if letter.references:
-        document.add_paragraph().add_run("References").bold = True
-        for reference in letter.references:
-            who_title, dates, url = reference_text(reference)
-            paragraph = document.add_paragraph(
-                xml_safe(f"[{reference.number}] {who_title}, {dates}. {url}")
-            )
-            paragraph.paragraph_format.space_after = Pt(2)
-            for run in paragraph.runs:
-                run.font.size = Pt(9)
-    properties = document.core_properties
-    properties.title = xml_safe(shortened(letter.subject, MAX_DOCX_PROPERTY))
-    properties.author = xml_safe(shortened(letter.sender.name, MAX_DOCX_PROPERTY))
-    properties.created = properties.modified = datetime.combine(letter.date, time(9, 0))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _docx_block(document: Any, block: Block) -> None:
-    style = {"bullet": "List Bullet", "numbered": "List Number", "quote": "Quote"}.get(block.kind)
-    paragraph = document.add_paragraph(style=style)
-    for run in block.runs:
-        if run.citation:
-            cite = paragraph.add_run(f"[{run.citation}]")
-            cite.font.superscript = True
-            continue
-        for index, piece in enumerate(run.text.split("\n")):
-            if index:
-                paragraph.add_run().add_break()
-            added = paragraph.add_run(xml_safe(piece))
-            added.bold, added.italic = run.bold or None, run.italic or None
+    return build(letter)
 
 
 def infer_format(explicit: str | None, output_name: str | None) -> Format:
