@@ -90,21 +90,20 @@ def _second_interrupt_stops_at_once() -> Iterator[None]:
             signal.signal(signal.SIGINT, previous)
 
 
-def _refuse_undecodable(values: Iterable[Any]) -> None:
+def _refuse_undecodable(name: str, value: Any) -> None:
     """Bytes that are not UTF-8 in an argument reach Python as lone surrogates: refuse
     them here, for every command, before they reach a file or a terminal."""
-    for value in values:
-        if isinstance(value, (list, tuple)):
-            _refuse_undecodable(value)
-            continue
-        text = os.fspath(value) if isinstance(value, Path) else value
-        if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
-            raw = text.encode("utf-8", "surrogateescape")
-            shown = raw.decode("utf-8", "backslashreplace")
-            raise InvalidInput(
-                f"'{shown}' contains bytes that are not UTF-8 text; "
-                "retype it, or set your terminal to UTF-8"
-            )
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            _refuse_undecodable(name, item)
+        return
+    text = os.fspath(value) if isinstance(value, Path) else value
+    if isinstance(text, str) and any("\ud800" <= c <= "\udfff" for c in text):
+        shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise InvalidInput(
+            f"{name.replace('_', '-')}: '{shown}' holds bytes that are not UTF-8 text; "
+            "retype it, or set your terminal to UTF-8"
+        )
 
 
 def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
@@ -114,7 +113,8 @@ def reports_errors(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             with _second_interrupt_stops_at_once():
-                _refuse_undecodable([*args, *kwargs.values()])
+                for name, value in [*enumerate(args), *kwargs.items()]:
+                    _refuse_undecodable(str(name), value)
                 return command(*args, **kwargs)
         except ActkitError as error:
             typer.echo(f"Error: {error}", err=True)
