@@ -569,3 +569,21 @@ def test_a_batch_row_with_nothing_to_say_fails_as_an_empty_letter(tmp_path: Path
     assert rows["Ada"]["status"] == "failed" and "empty letter" in rows["Ada"]["error"]
     assert rows["Bo"]["status"] == "ok"
     assert "1 empty letter" in result.stderr
+
+
+@POSIX
+def test_batch_drafts_manifest_and_folder_are_private(tmp_path: Path) -> None:
+    supporters = tmp_path / "s.csv"
+    supporters.write_text("name,address,postcode\nAda,1 St,NR2 1AB\n", encoding="utf-8")
+    out = tmp_path / "o"
+
+    result = run(
+        "letter", "batch", str(supporters), "-t", "thank-you", "--out", str(out), "--offline"
+    )
+
+    assert result.exit_code == 0, result.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700
+    files = list(out.iterdir())
+    assert {p.name for p in files} >= {"manifest.csv"} and len(files) >= 2
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

@@ -30,7 +30,7 @@ from actkit.drafting import (
     with_seat,
 )
 from actkit.errors import ActkitError, ExitCode, OutputExists
-from actkit.fileio import TEMP_SUFFIX, make_private_dir, sweep_temporary_files
+from actkit.fileio import TEMP_SUFFIX, make_private_dir, open_private, sweep_temporary_files
 from actkit.formats.letters import Format
 from actkit.http import HttpClient
 from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer
@@ -383,7 +383,7 @@ def _read_manifest(path: Path) -> Iterator[dict[str, str]]:
 
 def _rewrite_manifest(path: Path, entries: list[dict[str, str]]) -> None:
     temporary = path.with_name(f".{path.name}{TEMP_SUFFIX}")
-    with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+    with open_private(temporary, "w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, MANIFEST_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(entries)
@@ -418,7 +418,7 @@ def _collect_postcodes(supporters: SupporterFile, done: set[int]) -> tuple[list[
 @contextlib.contextmanager
 def _manifest(path: Path) -> Iterator[Any]:
     new = not path.exists()
-    with path.open("a", encoding="utf-8", newline="") as handle:
+    with open_private(path, "a", encoding="utf-8", newline="") as handle:
         if new:
             handle.write("\ufeff")  # lets Excel open the UTF-8 file with the right characters
         writer = csv.writer(handle)

@@ -13,6 +13,7 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
+from typing import IO, Any
 
 from actkit.errors import InvalidInput, OutputExists
 
@@ -24,6 +25,16 @@ PRIVATE_FILE_MODE = 0o600
 """Letters, manifests and the config hold names and home addresses: owner only (POSIX)."""
 PRIVATE_DIR_MODE = 0o700
 """Folders actkit creates for them: owner only (POSIX)."""
+
+
+def open_private(path: Path, mode: str, **options: Any) -> IO[Any]:
+    """``open()`` for files other than atomic writes (a manifest appended row by row): a new
+    file is created readable by the owner only."""
+
+    def opener(name: str, flags: int) -> int:
+        return os.open(name, flags, PRIVATE_FILE_MODE)
+
+    return open(path, mode, opener=opener, **options)  # the caller closes it
 
 
 def make_private_dir(directory: Path) -> None:

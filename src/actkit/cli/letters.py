@@ -285,7 +285,9 @@ def _write_to_representatives(
         (letter_file_name(index, letter, chosen_format), render(letter, chosen_format))
         for index, letter in enumerate(letters, start=1)
     ]
-    output.mkdir(parents=True, exist_ok=True)
+    from actkit.fileio import make_private_dir
+
+    make_private_dir(output)
     for file_name, content in rendered:
         write_result(content, output / file_name, force=force)
 
