@@ -831,3 +831,21 @@ def test_golden_letters_to_each_body(
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_text(written, encoding="utf-8")
     assert written == golden.read_text(encoding="utf-8")
+
+
+def test_letters_to_representatives_ask_for_words_after_the_lookups(
+    bodies: FakeBodies, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bodies.glasgow()
+    bodies.scottish_parliament()
+    monkeypatch.setattr("actkit.cli.letters.stdin_is_terminal", lambda: True)
+    args = ["letter", "write", "--template", "blank", *SENDER, "--postcode", GLASGOW_POSTCODE]
+
+    asked = run(*args, "--to", "msp", input="Why it matters to me.\n\n")
+    refused = run(*args, "--to", "msp", "--format", "eml", input="Lost words.\n\n")
+
+    assert asked.exit_code == 0, asked.stderr
+    assert "in your own words" in asked.stderr
+    assert "Why it matters to me." in asked.stdout
+    assert refused.exit_code == 2  # no email of your own: refused before asking
+    assert "in your own words" not in refused.stderr

@@ -151,12 +151,11 @@ def letter_write(
 
     check_to(to)
     if to != "mp":
-        words = _personal_text(personal, personal_file)
         _write_to_representatives(
             template=template,
             to=to,
             options={"name": name, "address": address, "postcode": postcode, "email": email},
-            personal=_prompt_personal() if words is None else words,
+            personal=_personal_text(personal, personal_file),
             fmt=fmt,
             output=output,
             letter_date=_parse_date(letter_date),
@@ -213,7 +212,7 @@ def _write_to_representatives(
     template: str,
     to: str,
     options: dict[str, str | None],
-    personal: str,
+    personal: str | None,
     fmt: str | None,
     output: Path | None,
     letter_date: date,
@@ -243,16 +242,27 @@ def _write_to_representatives(
     )
     output_is_file = output is not None and output.suffix != "" and not output.is_dir()
     chosen_format = infer_format(fmt, output.name if output_is_file and output else None)
-    letters = write_letters(
-        template=letter_template,
-        renderer=renderer,
-        postcode=sender.postcode,
-        sender=sender,
-        personal=personal,
-        letter_date=letter_date,
-        to=to,
-        offline=offline,
-    )
+
+    def letters_with(words: str) -> list[Any]:
+        return write_letters(
+            template=letter_template,
+            renderer=renderer,
+            postcode=sender.postcode,
+            sender=sender,
+            personal=words,
+            letter_date=letter_date,
+            to=to,
+            offline=offline,
+        )
+
+    if personal is None:
+        # As for the MP: ask only once the lookups and a trial letter have worked (the
+        # second lookup is answered from the cache, or offline data, at once).
+        for trial in letters_with(TRIAL_WORDS):
+            if chosen_format != "eml" or trial.mp.email:
+                render(trial, chosen_format)
+        personal = _prompt_personal()
+    letters = letters_with(personal)
     warn_all(letters[0].warnings)
     if not letters[0].has_personal:
         warn(NO_PERSONAL)
