@@ -28,6 +28,7 @@ from actkit.cli._common import (
 )
 
 if TYPE_CHECKING:
+    from actkit.formats.letters import Format
     from actkit.letters import Sender
 
 letter_app = typer.Typer(
@@ -145,7 +146,7 @@ def letter_write(
     """
     from actkit import config
     from actkit.fileio import refuse_existing
-    from actkit.formats.letters import BINARY_FORMATS, infer_format, render
+    from actkit.formats.letters import render
     from actkit.letters import prepare_letter
     from actkit.templates import campaign_dir
 
@@ -165,15 +166,7 @@ def letter_write(
             force=force,
         )
         return
-    to_stdout = output is None or str(output) == "-"
-    chosen_format = infer_format(fmt, None if to_stdout else str(output))
-    if chosen_format in BINARY_FORMATS and to_stdout and stdout_is_terminal():
-        raise typer.BadParameter(
-            f"{chosen_format} is a binary file: give --output LETTER.{chosen_format} "
-            "(or redirect stdout to a file)",
-            param_hint="--format",
-        )
-    target = None if to_stdout else output
+    target, chosen_format = _target_and_format(output, fmt)
     refuse_existing(target, force=force)
     _check_suits_mp(template, campaign)
     saved = config.load()
@@ -197,6 +190,21 @@ def letter_write(
     if not letter.has_personal:
         warn(NO_PERSONAL)
     write_result(render(letter, chosen_format), target, force=force)
+
+
+def _target_and_format(output: Path | None, fmt: str | None) -> tuple[Path | None, Format]:
+    """The file to write (None: stdout) and its format, by the README's --output rules."""
+    from actkit.formats.letters import BINARY_FORMATS, infer_format
+
+    to_stdout = output is None or str(output) == "-"
+    chosen_format = infer_format(fmt, None if to_stdout else str(output))
+    if chosen_format in BINARY_FORMATS and to_stdout and stdout_is_terminal():
+        raise typer.BadParameter(
+            f"{chosen_format} is a binary file: give --output LETTER.{chosen_format} "
+            "(or redirect stdout to a file)",
+            param_hint="--format",
+        )
+    return (None if to_stdout else output), chosen_format
 
 
 def _check_suits_mp(template: str, campaign: Path | None) -> None:
