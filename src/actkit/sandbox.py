@@ -25,8 +25,9 @@ import time
 from collections.abc import Iterator, Sized
 from typing import Any
 
-from jinja2 import nodes
+from jinja2 import Environment, nodes
 from jinja2.filters import FILTERS
+from jinja2.nodes import EvalContext
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
@@ -152,7 +153,7 @@ def _bounded_filter(name: str) -> Any:
     def bounded(*args: Any, **kwargs: Any) -> Any:
         _check_time()
         # Filters that take the environment or context get it first; find the value.
-        values = [a for a in args if not isinstance(a, (ImmutableSandboxedEnvironment, Context))]
+        values = [a for a in args if not isinstance(a, (Environment, Context, EvalContext))]
         if name == "replace" and len(values) >= 3 and isinstance(values[0], str):
             _check_total(_replace_size(values[0], *values[1:4]))
         elif name in ("center", "indent", "wordwrap", "truncate") and len(values) >= 2:
@@ -163,6 +164,8 @@ def _bounded_filter(name: str) -> Any:
                 _check_total(len(values[0]) + (values[0].count("\n") + 1) * max(width, 0))
         elif name == "format" and values:
             _check_format_string(values[0])
+        elif name == "join" and len(values) >= 2 and isinstance(values[1], str):
+            _check_join(values[1], values[0])
         return check_size(original(*args, **kwargs))
 
     bounded.__dict__.update(original.__dict__)  # keeps pass_environment / pass_context
