@@ -420,6 +420,8 @@ def test_private_use_characters_in_a_template_are_refused(
         ('{{ "a" | replace("a", "a" * 1000) | replace("a", "a" * 1000) }}', "builds a value"),
         ('{{ "abc".replace("a", "a" * 1000).replace("a", "b" * 1000) }}', "builds a value"),
         ('{% set x = "a" * 400000 %}{{ x ~ x }}', "builds a value"),
+        ('{% set x = "a" * 400000 %}{{ x | replace("a", "bb") }}', "builds a value of 800,000"),
+        ('{{ (["a"] * 10) | join("x" * 100000) }}', "builds a value"),
         ('{{ "%999999999d" % 1 }}', "width of a million"),
         ('{{ "{:>999999999}".format(1) }}', "width of a million"),
         ('{{ "a" | center(10**9) }}', "builds a value"),
