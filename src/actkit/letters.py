@@ -574,7 +574,26 @@ def _is_signature(paragraph: str, sender: Sender) -> bool:
     return all(line.strip() in framing for line in paragraph.split("\n"))
 
 
+# An image in Markdown: a viewer would fetch it from its address.
+_IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\([^)]*\)")
+# Raw HTML that makes a viewer fetch something (HTML letters escape raw HTML anyway, but a
+# Markdown viewer would not); a template has no use for them in a letter.
+_REMOTE_TAG = re.compile(
+    r"(?<!\\)</?(?:img|image|iframe|frame|script|style|object|embed|link|meta|base|video|audio|"
+    r"source|track|picture|svg|form|input)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
+def without_remote_resources(markdown: str) -> str:
+    """A letter loads nothing from elsewhere: an image keeps only its description, and tags
+    that would fetch something are removed with their addresses."""
+    return _REMOTE_TAG.sub("", _IMAGE.sub(r"\1", markdown))
+
+
 def _tidy(body: str) -> str:
+    if "![" in body or "<" in body:
+        body = without_remote_resources(body)
     body = body.strip()
     if " \n" in body or "\t\n" in body or "\n\n\n" in body:
         lines = [line.rstrip() for line in body.split("\n")]

@@ -11,7 +11,7 @@ import functools
 import re
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -61,8 +61,6 @@ _MARKDOWN.add_render_rule("image", _image_as_text)
 
 
 def render(letter: Letter, fmt: Format) -> str | bytes:
-    if "![" in letter.body or "<" in letter.body:
-        letter = replace(letter, body=without_remote_resources(letter.body))
     if fmt == "eml":
         return to_eml(letter)
     if fmt == "docx":
@@ -298,22 +296,6 @@ def to_markdown(letter: Letter) -> str:
             link = f"<{reference.fact.source.url}>" if reference.fact.source.url else url
             text += f"{reference.number}. {markdown_escape(who_title)}, {dates}. {link}\n"
     return text
-
-
-_IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\([^)]*\)")
-# Raw HTML that makes a viewer fetch something (HTML letters escape raw HTML anyway, but a
-# Markdown viewer would not); a template has no use for them in a letter.
-_REMOTE_TAG = re.compile(
-    r"(?<!\\)</?(?:img|image|iframe|frame|script|style|object|embed|link|meta|base|video|audio|"
-    r"source|track|picture|svg|form|input)\b[^>]*>",
-    re.IGNORECASE,
-)
-
-
-def without_remote_resources(markdown: str) -> str:
-    """A letter loads nothing from elsewhere: an image keeps only its description, and tags
-    that would fetch something are removed with their addresses."""
-    return _REMOTE_TAG.sub("", _IMAGE.sub(r"\1", markdown))
 
 
 # --- HTML --------------------------------------------------------------------------------
