@@ -94,7 +94,9 @@ def letter_write(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="txt, md, html, eml or docx. [default: from --output, else txt]"
+            "--format",
+            "-f",
+            help="txt, md, html, eml, docx or pdf. [default: from --output, else txt]",
         ),
     ] = None,
     output: Annotated[
@@ -139,9 +141,10 @@ def letter_write(
     from actkit.templates import campaign_dir
 
     chosen_format = infer_format(fmt, output.name if output else None)
-    if chosen_format == "docx" and output is None:
+    if chosen_format in ("docx", "pdf") and output is None:
         raise typer.BadParameter(
-            "docx is a binary file: give --output LETTER.docx", param_hint="--format"
+            f"{chosen_format} is a binary file: give --output LETTER.{chosen_format}",
+            param_hint="--format",
         )
     refuse_existing(output, force=force)
     saved = config.load()
@@ -356,7 +359,9 @@ def letter_batch(
     out: Annotated[
         Path, typer.Option("--out", file_okay=False, help="Folder for the drafts and manifest.csv.")
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="txt, md, html, eml or docx.")] = "txt",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="txt, md, html, eml, docx or pdf.")
+    ] = "txt",
     campaign: CampaignOption = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Use only the embedded offline data.")
