@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 from actkit.events import PHASE_TITLES, PHASES, Plan, Task, long_date
 
-Format = Literal["md", "html", "json", "ics", "csv"]
-FORMATS: tuple[Format, ...] = ("md", "html", "json", "ics", "csv")
+Format = Literal["md", "html", "json", "ics", "csv", "pdf"]
+FORMATS: tuple[Format, ...] = ("md", "html", "json", "ics", "csv", "pdf")
 EXTENSIONS: dict[str, Format] = {
     ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json",
-    ".ics": "ics", ".ical": "ics", ".csv": "csv",
+    ".ics": "ics", ".ical": "ics", ".csv": "csv", ".pdf": "pdf",
 }  # fmt: skip
 
 
@@ -32,9 +32,13 @@ def format_for_suffix(suffix: str) -> Format | None:
     return EXTENSIONS.get(suffix.lower())
 
 
-def render(plan: Plan, fmt: Format) -> str:
-    """Render ``plan`` in ``fmt``; always ends with a newline."""
-    renderers: dict[Format, Callable[[Plan], str]] = {
+def render(plan: Plan, fmt: Format) -> str | bytes:
+    """Render ``plan`` in ``fmt``; text always ends with a newline, a PDF is bytes."""
+    if fmt == "pdf":
+        from actkit.formats.pdf import plan_to_pdf  # fpdf2 loads only when a PDF is wanted
+
+        return plan_to_pdf(plan)
+    renderers: dict[str, Callable[[Plan], str]] = {
         "md": render_markdown,
         "html": render_html,
         "json": render_json,

@@ -379,7 +379,7 @@ def pack_to_pdf(
 def _cover(canvas: Canvas, title: str, letters: Sequence[PackLetter], starts: list[int],
            pages: int, has_failures: bool) -> None:  # fmt: skip
     for page in range(1, pages + 1):
-        canvas.pdf.page = page
+        canvas.go_to_page(page)
         canvas.y = TOP
         if page == 1:
             paragraph(canvas, [Span(title, "B", 15.0)])
@@ -397,7 +397,7 @@ def _cover(canvas: Canvas, title: str, letters: Sequence[PackLetter], starts: li
                      letter.constituency.name, str(start)]  # fmt: skip
             _cover_row(canvas, cells, bold=False)
         canvas.footer(page, f"Cover sheet, page {page} of {pages}")
-    canvas.pdf.page = canvas.pdf.pages_count
+    canvas.go_to_page(canvas.pdf.pages_count)
 
 
 def _cover_row(canvas: Canvas, cells: list[str], *, bold: bool) -> None:

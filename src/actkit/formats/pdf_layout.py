@@ -400,9 +400,9 @@ class Canvas:
         return self.y + height <= BOTTOM
 
     def draw_line(self, line: Line, *, x: float = MARGIN, width: float = TEXT_WIDTH,
-                  align: Align = "L", rtl: bool = False) -> None:  # fmt: skip
+                  align: Align = "L", rtl: bool = False, breaks: bool = True) -> None:  # fmt: skip
         """Draw one line at the cursor (starting a page if it does not fit) and move down."""
-        if not self.fits(line.height):
+        if breaks and not self.fits(line.height):
             self.new_page()
         baseline = self.y + line.size * POINT * 1.02
         used = line.width
@@ -473,20 +473,30 @@ class Canvas:
         line = _line(words(spans), spans[0].size if spans else BODY_SIZE)
         saved = self.y
         self.y = y
-        self.draw_line(line, x=x, width=width, align=align, rtl=bool(is_rtl(_plain(spans))))
+        rtl = bool(is_rtl(_plain(spans)))
+        self.draw_line(line, x=x, width=width, align=align, rtl=rtl, breaks=False)
         self.y = saved
+
+    def go_to_page(self, page: int) -> None:
+        """Go back to an earlier page to add to it (page numbers, a pack's cover sheet)."""
+        pdf = self.pdf
+        pdf.page = page
+        self._font = None
+        if pdf.font_family:
+            # fpdf2 remembers one current font for the whole document, not one per page,
+            # so it would not select the font again on this page: change the size to make
+            # it write the selection here (the next set_font then writes the real one).
+            pdf.set_font_size(pdf.font_size_pt + 0.5)
 
     def footer(self, page: int, text: str, right: str = "") -> None:
         """Write a footer on an earlier page (page numbers are known only at the end)."""
         current = self.page
-        self.pdf.page = page
-        self._font = None
+        self.go_to_page(page)
         size = 8.5
         self.text_at(MARGIN, FOOTER_BASELINE - size * POINT, [Span(text, size=size)], "C")
         if right:
             self.text_at(MARGIN, FOOTER_BASELINE - size * POINT, [Span(right, size=size)], "R")
-        self.pdf.page = current
-        self._font = None
+        self.go_to_page(current)
 
     def add_link(self) -> int:
         return int(self.pdf.add_link())
