@@ -37,6 +37,7 @@ from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer
 from actkit.postcodes import normalise_postcode
 from actkit.representatives import Resolution, resolve_many
 from actkit.supporters import SupporterFile
+from actkit.text import neutralise_formula
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = (
@@ -52,7 +53,6 @@ MANIFEST_COLUMNS = (
     "status",
     "error",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +67,8 @@ class BatchOptions:
     force: bool = False
     concurrency: int = 4
     max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS
+    keep_letters: bool = False
+    """Hand each letter to ``on_result`` too (for a print pack or a mail-merge file)."""
 
 
 @dataclass
@@ -137,6 +139,7 @@ def run_batch(
     on_total: Callable[[int], None] | None = None,
     http: HttpClient | None = None,
     stop: threading.Event | None = None,
+    on_result: Callable[[RowResult], None] | None = None,
 ) -> BatchReport:
     """Write one draft per supporter into ``options.out_dir``; see the module docstring.
 
@@ -163,7 +166,15 @@ def run_batch(
         report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
         with resolution:
             _write_letters(
-                supporters, drafter, resolution, report, done, to_do, progress=progress, stop=stop
+                supporters,
+                drafter,
+                resolution,
+                report,
+                done,
+                to_do,
+                progress=progress,
+                stop=stop,
+                on_result=on_result,
             )
         report.requests = dict(owned_http.requests_sent)
         report.notes[:0] = resolution.notes
@@ -185,6 +196,7 @@ def _settings(options: BatchOptions) -> DraftSettings:
         fmt=options.fmt,
         letter_date=options.letter_date,
         existing=existing,
+        keep_letters=options.keep_letters,
     )
 
 
@@ -198,6 +210,7 @@ def _write_letters(
     *,
     progress: Progress | None,
     stop: threading.Event | None,
+    on_result: Callable[[RowResult], None] | None = None,
 ) -> None:
     """Pass 2: draft each row's letter, appending its outcome to the manifest in order."""
     writing = time.perf_counter()
@@ -213,6 +226,8 @@ def _write_letters(
         for result in draft_in_order(drafter, _ready_first(jobs(), resolution), stop):
             manifest.writerow(_neutralised(result.cells))
             _count(report, result)
+            if on_result is not None:
+                on_result(result)
             finished += 1
             if progress:
                 progress(1)
@@ -366,4 +381,4 @@ class _FlushingWriter:
 
 def _neutralised(cells: list[str]) -> list[str]:
     """Stop a spreadsheet running a cell as a formula (CSV injection)."""
-    return [f"'{cell}" if cell.startswith(FORMULA_START) else cell for cell in cells]
+    return [neutralise_formula(cell) for cell in cells]

@@ -388,6 +388,25 @@ def letter_batch(
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
     ] = None,
+    pack: Annotated[
+        Path | None,
+        typer.Option(
+            "--pack",
+            metavar="FILE.pdf",
+            dir_okay=False,
+            help="Also write one PDF with every letter and a cover sheet, to print and hand out.",
+        ),
+    ] = None,
+    mailmerge: Annotated[
+        Path | None,
+        typer.Option(
+            "--mailmerge",
+            metavar="FILE.csv",
+            dir_okay=False,
+            help="Also write a mail-merge CSV: one row per letter, to send each supporter "
+            "their own draft.",
+        ),
+    ] = None,
 ) -> None:
     """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
 
@@ -414,15 +433,32 @@ def letter_batch(
         concurrency=concurrency,
         max_fact_age_days=_max_fact_age(max_fact_age, None),
     )
+    # --- print pack and mail merge (issue 12) ---
+    from dataclasses import replace
+
+    from actkit.packs import BatchExtras
+
+    extras = BatchExtras(pack=pack, mailmerge=mailmerge, force=force)
+    extras.check(resume=resume)
+    options = replace(options, keep_letters=extras.wanted)
+    # --- end ---
     prepared = batch.prepare(supporters, options)
     stop = threading.Event()
     with _stop_on_signals(stop), _progress_bar() as (progress, on_total):
         report = batch.run_batch(
-            *prepared, options, progress=progress, on_total=on_total, stop=stop
+            *prepared,
+            options,
+            progress=progress,
+            on_total=on_total,
+            stop=stop,
+            on_result=extras if extras.wanted else None,
         )
     _summarise(report, options)
     if report.interrupted:
         info("Interrupted: run the same command with --resume to finish the rest.")
+    elif extras.wanted:
+        for path in extras.write(f"Letters to MPs: {template}, {options.letter_date:%-d %B %Y}"):
+            info(f"Wrote {path}")
     raise typer.Exit(int(report.exit_code))
 
 

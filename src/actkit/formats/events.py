@@ -422,13 +422,11 @@ def render_ics(plan: Plan) -> str:
 
 CSV_COLUMNS = ("due", "phase", "title", "overdue", "detail", "source")
 
-# Cells a spreadsheet would run as a formula; tab and carriage return are on OWASP's list too.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    from actkit.text import neutralise_formula
+
+    return neutralise_formula("" if value is None else str(value))
 
 
 def render_csv(plan: Plan) -> str:
