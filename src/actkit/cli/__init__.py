@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from actkit import __version__
-from actkit.cli import events, letters, lookup, settings
+from actkit.cli import events, letters, lookup, sending, settings
 from actkit.cli._common import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -53,6 +53,7 @@ def _root(
 
 for _module in (lookup, letters, events, settings):
     _module.register(app)
+sending.register(letters.letter_app)  # `letter send` (issue 12)
 
 
 def main() -> None:
