@@ -177,10 +177,11 @@ def _finish(message: EmailMessage, letter: Letter | None, where: str = "the lett
 # --------------------------------------------------------------------------- sending
 
 
-def send(outgoing: Outgoing, settings: SmtpSettings, password: str | None) -> None:
+def send(outgoing: Outgoing, settings: SmtpSettings, password: str | None) -> bool:
     """Send in one SMTP transaction to the representative and the sender's copy.
 
-    Returns only when the server accepted the message for the representative.
+    Returns only when the server accepted the message for the representative; the value
+    says whether it accepted the sender's copy too.
     """
     import smtplib
     import ssl
@@ -194,11 +195,7 @@ def send(outgoing: Outgoing, settings: SmtpSettings, password: str | None) -> No
                         "or run in a terminal to be asked for it"
                     )
                 server.login(settings.user, password)
-            refused = server.send_message(
-                outgoing.message,
-                from_addr=outgoing.sender,
-                to_addrs=outgoing.envelope_recipients,
-            )
+            copied = _transaction(server, outgoing, settings)
     except smtplib.SMTPAuthenticationError:
         raise BadSettings(
             f"{settings.host} refused the user name or password (smtp.user "
@@ -206,9 +203,6 @@ def send(outgoing: Outgoing, settings: SmtpSettings, password: str | None) -> No
         ) from None
     except smtplib.SMTPNotSupportedError as error:
         raise BadSettings(f"{settings.host}: {_said(error)}; check smtp.security") from None
-    except smtplib.SMTPRecipientsRefused as error:
-        who = ", ".join(error.recipients)
-        raise NoAnswer(f"{settings.host} refused the recipient {who}: nothing was sent") from None
     except smtplib.SMTPSenderRefused as error:
         raise BadSettings(
             f"{settings.host} refused the sender {error.sender!r}: {_said(error)}; send from "
@@ -235,8 +229,33 @@ def send(outgoing: Outgoing, settings: SmtpSettings, password: str | None) -> No
         raise ServerUnreachable(
             f"cannot reach the SMTP server {settings.where}: {error.strerror or error}"
         ) from None
-    if outgoing.recipient in refused:  # pragma: no cover - smtplib raises if all refused
-        raise NoAnswer(f"{settings.host} refused the recipient {outgoing.recipient}")
+    return copied
+
+
+def _transaction(server: smtplib.SMTP, outgoing: Outgoing, settings: SmtpSettings) -> bool:
+    """MAIL, RCPT for the representative then the copy, DATA: step by step, because
+    smtplib's sendmail delivers to whoever was accepted, and a message that reaches only
+    the sender's copy must not count as sent. Returns whether the copy was accepted."""
+    import smtplib
+
+    code, reply = server.mail(outgoing.sender)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, outgoing.sender)
+    code, reply = server.rcpt(outgoing.recipient)
+    if code not in (250, 251):
+        server.rset()
+        raise NoAnswer(
+            f"{settings.host} refused the recipient {outgoing.recipient} ({code} "
+            f"{reply.decode('utf-8', 'replace')}): nothing was sent"
+        )
+    copied = True
+    if outgoing.sender.lower() != outgoing.recipient.lower():
+        code, _ = server.rcpt(outgoing.sender)
+        copied = code in (250, 251)
+    code, reply = server.data(outgoing.message.as_bytes(policy=policy.SMTP))
+    if code != 250:
+        raise smtplib.SMTPDataError(code, reply)
+    return copied
 
 
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:

@@ -113,9 +113,13 @@ def letter_send(
         info("Not sent.")
         raise typer.Exit(1)
     password = _password(settings)
-    sending.send(outgoing, settings, password)
+    copied = sending.send(outgoing, settings, password)
     sending.record_sent(outgoing)
-    info(f"Sent to {outgoing.recipient}, with a copy to {outgoing.sender}.")
+    if copied:
+        info(f"Sent to {outgoing.recipient}, with a copy to {outgoing.sender}.")
+    else:
+        info(f"Sent to {outgoing.recipient}.")
+        warn(f"the server refused the copy to {outgoing.sender}; the letter itself was sent")
 
 
 def _write(
