@@ -190,9 +190,9 @@ def flow(canvas: Canvas, blocks: Sequence[Block]) -> None:
         needed = sum(line.height for line in lines[:2])
         if block.lead_in and index + 1 < len(blocks):
             following = laid[index + 1][0]
-            needed = (
-                sum(line.height for line in lines) + 2 + (following[0].height if following else 0)
-            )
+            gap = _gap_before(blocks[index + 1], block)
+            first_line = following[0].height if following else 0.0
+            needed = sum(line.height for line in lines) + gap + first_line
         if not canvas.fits(min(needed, layout.BOTTOM - TOP)):
             canvas.new_page()
         _draw_block(canvas, block, lines, indent)
