@@ -37,13 +37,13 @@ class Inbox:
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
-    ) -> str:  # noqa: N802, E501
+    ) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted"
 
@@ -55,7 +55,7 @@ def _authenticate(
         isinstance(data, LoginPassword)
         and data.login.decode() == USER
         and data.password.decode() == PASSWORD
-    )  # noqa: E501
+    )
     return AuthResult(success=ok, handled=False)
 
 
@@ -271,7 +271,7 @@ def test_sends_an_eml_written_earlier_without_smuggled_headers(
     result = run("letter", "send", "--file", str(draft), "--yes")
 
     assert result.exit_code == 0, result.stderr
-    mail_from, recipients, received = plain_server.inbox.received[0]
+    _, recipients, received = plain_server.inbox.received[0]
     assert recipients == [MP_EMAIL, USER]
     message = parsed(received)
     assert message["Bcc"] is None and message["X-Tracking"] is None

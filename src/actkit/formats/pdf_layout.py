@@ -413,12 +413,13 @@ class Canvas:
         self.y += line.height
 
     def _place(self, line_words: list[Word], x: float, baseline: float, rtl: bool) -> None:
+        placed: list[tuple[Piece, float]] = []
         for run_words, run_rtl in _visual_runs(line_words, rtl):
             ordered = list(reversed(run_words)) if run_rtl else run_words
             for index, word in enumerate(ordered):
                 pieces = reversed(word.pieces) if run_rtl else word.pieces
                 for piece in pieces:
-                    self._piece(piece, x, baseline)
+                    placed.append((piece, x))
                     x += piece.width
                 if run_rtl:
                     x += ordered[index + 1].space if index + 1 < len(ordered) else 0.0
@@ -426,6 +427,8 @@ class Canvas:
                     x += word.space
             if run_rtl:
                 x += run_words[-1].space
+        for piece, start in _merged(placed):
+            self._piece(piece, start, baseline)
 
     def _piece(self, piece: Piece, x: float, baseline: float) -> None:
         pdf = self.pdf
@@ -506,6 +509,39 @@ class Canvas:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+def _merged(placed: list[tuple[Piece, float]]) -> Iterator[tuple[Piece, float]]:
+    """Join neighbouring pieces in the main font and one style into one ``text`` call
+    (a call per word would be most of the time spent); without shaping, the width of the
+    joined text is the sum of its parts."""
+    pending: Piece | None = None
+    pending_x = 0.0
+    for piece, x in placed:
+        if pending is not None and _joinable(pending, piece):
+            gap = x - (pending_x + pending.width)
+            space = _measurer().width(" ", MAIN, piece.style, piece.size)
+            if abs(gap) < 0.001 or abs(gap - space) < 0.001:
+                text = pending.text + (" " if gap > 0.001 else "") + piece.text
+                pending = Piece(text, MAIN, piece.style, piece.size, piece.superscript,
+                                piece.link, x + piece.width - pending_x)  # fmt: skip
+                continue
+        if pending is not None:
+            yield pending, pending_x
+        pending, pending_x = piece, x
+    if pending is not None:
+        yield pending, pending_x
+
+
+def _joinable(first: Piece, second: Piece) -> bool:
+    return (
+        first.face is MAIN
+        and second.face is MAIN
+        and first.style == second.style
+        and first.size == second.size
+        and first.superscript == second.superscript
+        and first.link == second.link
+    )
 
 
 def _plain(spans: Sequence[Span]) -> str:
