@@ -16,6 +16,10 @@ HEAVY = [
     "icalendar",
     "urllib3",
     "platformdirs",
+    "fpdf",
+    "fontTools",
+    "uharfbuzz",
+    "smtplib",
 ]
 
 PROBE = """
