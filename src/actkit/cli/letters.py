@@ -51,6 +51,9 @@ NO_PERSONAL = (
 
 
 def register(app: typer.Typer) -> None:
+    from actkit.cli import sending  # `letter send` (issue 12): its own module
+
+    sending.register(letter_app)
     app.add_typer(letter_app, name="letter")
     app.add_typer(templates_app, name="templates")
     app.add_typer(facts_app, name="facts")
