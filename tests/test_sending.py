@@ -287,3 +287,16 @@ def test_sending_for_a_batch_is_refused_with_the_reason(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "each supporter must send their own" in result.stderr
     assert "--mailmerge" in result.stderr
+
+
+def test_smtp_settings_are_saved_in_their_own_table_and_checked(isolated_environment: Path) -> None:
+    configure(587, "starttls", host="smtp.example.org")
+
+    saved = (isolated_environment / "config.toml").read_text(encoding="utf-8")
+    assert "[smtp]" in saved and 'host = "smtp.example.org"' in saved and "port = 587" in saved
+    shown = run("config", "show").stdout
+    assert "smtp.host = smtp.example.org" in shown and "smtp.security = starttls" in shown
+    assert run("config", "set", "smtp.security", "tls-please").exit_code == 2
+    assert run("config", "set", "smtp.port", "70000").exit_code == 2
+    assert run("config", "set", "smtp.host", "smtp.example.org\nBcc: x").exit_code == 2
+    assert run("config", "set", "smtp.password", "x").exit_code == 2  # never stored
