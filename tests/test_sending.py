@@ -72,7 +72,11 @@ class Server:
 
 
 def _serve(
-    tls: bool, auth: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tls: bool,
+    auth: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    implicit_tls: bool = False,
 ) -> Iterator[Server]:
     inbox = Inbox()
     options: dict[str, Any] = {}
@@ -83,9 +87,13 @@ def _serve(
         ca_file = tmp_path / "ca.pem"
         authority.cert_pem.write_to_path(str(ca_file))
         monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
-        options.update(tls_context=context, require_starttls=True)
+        if implicit_tls:
+            options.update(ssl_context=context)
+        else:
+            options.update(tls_context=context, require_starttls=True)
     if auth:
-        options.update(authenticator=_authenticate, auth_require_tls=tls)
+        # aiosmtpd only counts STARTTLS as TLS; over implicit TLS it must be told.
+        options.update(authenticator=_authenticate, auth_require_tls=tls and not implicit_tls)
     port = _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
@@ -106,6 +114,11 @@ def _server_context(certificate: Any) -> Any:
 @pytest.fixture
 def tls_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     yield from _serve(True, True, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def ssl_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    yield from _serve(True, True, tmp_path, monkeypatch, implicit_tls=True)
 
 
 @pytest.fixture
@@ -300,3 +313,23 @@ def test_smtp_settings_are_saved_in_their_own_table_and_checked(isolated_environ
     assert run("config", "set", "smtp.port", "70000").exit_code == 2
     assert run("config", "set", "smtp.host", "smtp.example.org\nBcc: x").exit_code == 2
     assert run("config", "set", "smtp.password", "x").exit_code == 2  # never stored
+
+
+def test_sends_over_implicit_tls(ssl_server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    configure(ssl_server.port, "ssl")
+    monkeypatch.setenv("ACTKIT_SMTP_PASSWORD", PASSWORD)
+
+    result = run("letter", "send", *LETTER, "--yes")
+
+    assert result.exit_code == 0, result.stderr
+    assert ssl_server.inbox.received[0][1] == [MP_EMAIL, USER]
+
+
+def test_a_login_without_a_password_says_how_to_give_one(tls_server: Server) -> None:
+    configure(tls_server.port, "starttls")
+
+    result = run("letter", "send", *LETTER, "--yes")
+
+    assert result.exit_code == 2
+    assert "ACTKIT_SMTP_PASSWORD" in result.stderr
+    assert tls_server.inbox.received == []

@@ -201,8 +201,11 @@ def send(outgoing: Outgoing, settings: SmtpSettings, password: str | None) -> bo
             f"{settings.host} refused the user name or password (smtp.user "
             f"{settings.user!r}); some providers need an app password"
         ) from None
-    except smtplib.SMTPNotSupportedError as error:
-        raise BadSettings(f"{settings.host}: {_said(error)}; check smtp.security") from None
+    except smtplib.SMTPNotSupportedError:
+        raise BadSettings(
+            f"{settings.where} does not offer a login (SMTP AUTH) on this connection: check "
+            "smtp.security and smtp.port, or unset smtp.user for a relay that needs no login"
+        ) from None
     except smtplib.SMTPSenderRefused as error:
         raise BadSettings(
             f"{settings.host} refused the sender {error.sender!r}: {_said(error)}; send from "
