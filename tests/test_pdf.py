@@ -251,3 +251,24 @@ def test_batch_writes_pdf_letters(tmp_path: Path) -> None:
     letters = sorted(out.glob("*.pdf"))
     assert len(letters) == 2
     assert "Supporter 1" in pages_text(letters[1].read_bytes())[0]
+
+
+def test_markdown_blocks_keep_list_numbers_markers_and_links() -> None:
+    blocks = markdown_blocks(
+        "# Title\n\nAsk them to:\n\n3. first\n4. second\n\n   more about the second\n\n"
+        "- [ ] a task\n- plain [link](https://example.org)\n\n> a warning\n"
+    )
+
+    kinds = [(b.kind, b.marker, b.plain) for b in blocks]
+    assert kinds == [
+        ("heading", "", "Title"),
+        ("paragraph", "", "Ask them to:"),
+        ("item", "3.", "first"),
+        ("item", "4.", "second"),
+        ("item", "", "more about the second"),
+        ("item", "box", "a task"),
+        ("item", "\u2022", "plain link"),
+        ("quote", "", "a warning"),
+    ]
+    assert blocks[1].lead_in and blocks[0].lead_in and not blocks[2].lead_in
+    assert [s.link for s in blocks[6].spans if s.text == "link"] == ["https://example.org"]

@@ -63,18 +63,17 @@ def markdown_blocks(markdown: str, citation_links: dict[int, int] | None = None)
     """Blocks from CommonMark text; citation markers become superscript links when
     ``citation_links`` maps their numbers to the references' anchors."""
     found: list[Block] = []
-    lists: list[list[int | str]] = []  # [kind, next number, "new" while an item has no text]
+    lists: list[_List] = []
     quote = 0
     heading = 0
     for token in _markdown().parse(markdown):
         kind = token.type
         if kind in ("bullet_list_open", "ordered_list_open"):
-            ordered = kind == "ordered_list_open"
-            lists.append(["ordered" if ordered else "bullet", int(token.attrGet("start") or 1), ""])
+            lists.append(_List(kind == "ordered_list_open", int(token.attrGet("start") or 1)))
         elif kind in ("bullet_list_close", "ordered_list_close"):
             lists.pop()
         elif kind == "list_item_open":
-            lists[-1][2] = "new"
+            lists[-1].item_started = False
         elif kind in ("blockquote_open", "blockquote_close"):
             quote += 1 if kind == "blockquote_open" else -1
         elif kind == "heading_open":
@@ -90,9 +89,17 @@ def markdown_blocks(markdown: str, citation_links: dict[int, int] | None = None)
     return found
 
 
+@dataclass(slots=True)
+class _List:
+    ordered: bool
+    number: int
+    item_started: bool = True
+    """False until the current item's first paragraph (which carries the marker)."""
+
+
 def _inline_block(
     token: Token,
-    lists: list[list[int | str]],
+    lists: list[_List],
     quote: int,
     heading: int,
     citation_links: dict[int, int] | None,
@@ -101,14 +108,14 @@ def _inline_block(
     spans = _spans(token.children or [], size, "B" if heading else "", citation_links)
     if heading:
         return Block("heading", spans, level=heading)
-    if lists and lists[-1][2] == "new":
-        list_kind, number, _ = lists[-1]
-        lists[-1][2] = ""
+    if lists and not lists[-1].item_started:
+        current = lists[-1]
+        current.item_started = True
         marker = "\u2022"
-        if list_kind == "ordered":
-            marker = f"{number}."
-            lists[-1][1] = int(number) + 1
-        if spans and spans[0].text.startswith(("[ ] ", "[x] ", "[X] ")):
+        if current.ordered:
+            marker = f"{current.number}."
+            current.number += 1
+        if spans and spans[0].text.startswith("[ ] "):  # a checklist item: an empty box
             marker = "box"
             spans[0] = Span(spans[0].text[4:], spans[0].style, spans[0].size)
         return Block("item", spans, level=len(lists), marker=marker)
