@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actkit.formats import pdf_layout
 from actkit.formats.pdf import Block, flow, markdown_blocks
@@ -272,3 +274,14 @@ def test_markdown_blocks_keep_list_numbers_markers_and_links() -> None:
     ]
     assert blocks[1].lead_in and blocks[0].lead_in and not blocks[2].lead_in
     assert [s.link for s in blocks[6].spans if s.text == "link"] == ["https://example.org"]
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=150, deadline=None)
+def test_layout_keeps_every_character_in_order_within_the_line(text: str) -> None:
+    """Any text a supporter types, in any script: nothing lost, nothing past the margin."""
+    assert "".join(part for part, _ in pdf_layout.segments(text)) == text
+    lines = pdf_layout.break_lines(pdf_layout.words([Span(text)]), 60.0)
+    laid = "".join(p.text for line in lines for word in line.words for p in word.pieces)
+    assert laid == "".join(text.split())
+    assert all(line.width <= 60.0 + 1e-6 or len(line.words) == 1 for line in lines)
