@@ -35,6 +35,8 @@ COPIED = [
     "NotoSansGurmukhi-Regular.ttf",
     "NotoSansTamil-Regular.ttf",
 ]
+
+
 def _encoded(codepoint: int, encoding: str) -> bytes | None:
     try:
         return chr(codepoint).encode(encoding)
