@@ -411,7 +411,8 @@ def _cover_row(canvas: Canvas, cells: list[str], *, bold: bool) -> None:
     x = MARGIN
     for (_, width), cell in zip(COVER_COLUMNS, cells, strict=True):
         text = _fit(one_line(cell), width - 2, "B" if bold else "", 9.0)
-        canvas.text_at(x, canvas.y, [Span(text, "B" if bold else "", 9.0)], width=width - 2)
+        span = Span(text, "B" if bold else "", 9.0)
+        canvas.text_at(x, canvas.y, [span], width=width - 2, table_cell=True)
         x += width
     canvas.y += COVER_ROW_HEIGHT
     if bold:

@@ -471,12 +471,13 @@ class Canvas:
         self.pdf.rect(x, top, 0.8, max(bottom - top, 0.1), style="F")
 
     def text_at(self, x: float, y: float, spans: Sequence[Span], align: Align = "L",
-                width: float = TEXT_WIDTH) -> None:  # fmt: skip
-        """One line of text with its top at ``y``, without moving the cursor."""
+                width: float = TEXT_WIDTH, table_cell: bool = False) -> None:  # fmt: skip
+        """One line of text with its top at ``y``, without moving the cursor. A right-to-left
+        line is set from the right, except in a table cell, where columns line up left."""
         line = _line(words(spans), spans[0].size if spans else BODY_SIZE)
         saved = self.y
         self.y = y
-        rtl = bool(is_rtl(_plain(spans)))
+        rtl = not table_cell and bool(is_rtl(_plain(spans)))
         self.draw_line(line, x=x, width=width, align=align, rtl=rtl, breaks=False)
         self.y = saved
 
