@@ -196,13 +196,26 @@ def flow(canvas: Canvas, blocks: Sequence[Block]) -> None:
             continue
         needed = sum(line.height for line in lines[:2])
         if block.lead_in and index + 1 < len(blocks):
-            following = laid[index + 1][0]
-            gap = _gap_before(blocks[index + 1], block)
-            first_line = following[0].height if following else 0.0
-            needed = sum(line.height for line in lines) + gap + first_line
+            needed = _lead_in_height(blocks, laid, index)
         if not canvas.fits(min(needed, layout.BOTTOM - TOP)):
             canvas.new_page()
         _draw_block(canvas, block, lines, indent)
+
+
+def _lead_in_height(
+    blocks: Sequence[Block], laid: list[tuple[list[layout.Line], float]], index: int
+) -> float:
+    """Room for a lead-in, any lead-ins straight after it (a heading, then a subheading),
+    and the first line of what they introduce."""
+    needed, last = 0.0, index
+    while last < len(blocks) and blocks[last].lead_in and last - index < 4:
+        needed += sum(line.height for line in laid[last][0])
+        if last + 1 < len(blocks):
+            needed += _gap_before(blocks[last + 1], blocks[last])
+        last += 1
+    if last < len(blocks) and laid[last][0]:
+        needed += laid[last][0][0].height
+    return needed
 
 
 def _gap_before(block: Block, previous: Block | None) -> float:
