@@ -138,10 +138,18 @@ def _write(
     max_fact_age: int | None,
 ) -> Letter:
     """The letter, exactly as `letter write` would make it."""
-    from actkit.cli.letters import NO_PERSONAL, _max_fact_age, _parse_date, _personal_text, _sender
+    from actkit.cli.letters import (
+        NO_PERSONAL,
+        _check_suits_mp,
+        _max_fact_age,
+        _parse_date,
+        _personal_text,
+        _sender,
+    )
     from actkit.letters import write_letter
     from actkit.templates import campaign_dir
 
+    _check_suits_mp(template, campaign)
     sender = _sender(saved, name=name, address=address, postcode=postcode, email=email)
     letter = write_letter(
         template_name=template,
