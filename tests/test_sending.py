@@ -333,3 +333,18 @@ def test_a_login_without_a_password_says_how_to_give_one(tls_server: Server) -> 
     assert result.exit_code == 2
     assert "ACTKIT_SMTP_PASSWORD" in result.stderr
     assert tls_server.inbox.received == []
+
+
+def test_a_server_that_never_answers_times_out_with_exit_3(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("actkit.sending.TIMEOUT", 0.5)
+    with socket.socket() as silent:  # accepts connections (the backlog) but never greets
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        configure(silent.getsockname()[1], "none", user=None, host="localhost")
+
+        result = run("letter", "send", *LETTER, "--yes")
+
+    assert result.exit_code == 3
+    assert "did not answer in time" in result.stderr

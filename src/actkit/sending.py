@@ -216,7 +216,13 @@ def send(outgoing: Outgoing, settings: SmtpSettings, password: str | None) -> bo
             f"TLS with {settings.where} failed ({error.reason or error}): check smtp.port "
             "and smtp.security (ssl is usually port 465, starttls port 587)"
         ) from None
-    except smtplib.SMTPServerDisconnected:
+    except smtplib.SMTPServerDisconnected as error:
+        # smtplib turns a timeout while waiting for a reply into "disconnected"; the
+        # timeout is still there as the exception's context.
+        if isinstance(error.__context__, TimeoutError):
+            raise ServerUnreachable(
+                f"{settings.where} did not answer in time: nothing was sent"
+            ) from None
         raise ServerUnreachable(
             f"{settings.where} closed the connection: nothing was sent"
         ) from None
