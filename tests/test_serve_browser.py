@@ -274,7 +274,10 @@ def _boxes(page: Any, root: str) -> dict[str, tuple[float, float]]:
     boxes = {}
     for part in (".sender", ".date", ".recipient", ".body", ".references"):
         box = page.locator(f"{root} {part}").bounding_box()
-        boxes[part] = (round(box["x"] - page.locator(root).bounding_box()["x"]), round(box["width"]))
+        boxes[part] = (
+            round(box["x"] - page.locator(root).bounding_box()["x"]),
+            round(box["width"]),
+        )
     return boxes
 
 
