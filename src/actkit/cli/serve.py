@@ -37,6 +37,7 @@ def serve(
         typer.Option(
             "--template",
             "-t",
+            metavar="NAME",
             help="Offer only this template (repeat for more). [default: every template]",
         ),
     ] = None,
