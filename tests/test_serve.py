@@ -345,6 +345,7 @@ def test_consenting_visitors_are_listed_once(stall: Callable[..., Visit]) -> Non
     ]
     assert rows[0]["template"] == "thank-you"
     assert "address" not in rows[0]  # the address is not kept
+    assert visit.supporters.path.stat().st_mode & 0o077 == 0  # type: ignore[attr-defined]
 
 
 # --- The PIN --------------------------------------------------------------------------------------
@@ -418,6 +419,16 @@ def test_serve_prints_its_address(fake_server: type[FakeServer]) -> None:
     assert (host, port) == ("127.0.0.1", 8765)
     assert settings.templates == ("syria-civilians", "blank")
     assert settings.offline and settings.kiosk and settings.pin is None
+
+
+def test_open_opens_the_page_in_a_browser(
+    fake_server: type[FakeServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("actkit.web.server.open_browser", opened.append)
+
+    assert run("serve", "--open", "--port", "8800").exit_code == 0
+    assert opened == ["http://127.0.0.1:8800/"]
 
 
 def test_another_host_needs_a_pin(fake_server: type[FakeServer]) -> None:

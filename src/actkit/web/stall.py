@@ -262,7 +262,10 @@ class SupportersList:
         with self._lock:
             rows = [r for r in self.rows() if _identity(r) != _identity(row)]
             rows.append(row)
+            # People's names and emails: readable by the organiser's account alone.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             atomic_write(self.path, _csv(rows), force=True)
+            self.path.chmod(0o600)
 
     def rows(self) -> list[dict[str, str]]:
         if not self.path.exists():
