@@ -151,7 +151,7 @@ def reference_text(reference: Reference) -> tuple[str, str, str]:
     url = source.url or "no URL"
     if source.archived_url:
         url += f" (archived copy: {source.archived_url})"
-    return f"{who}, \u201c{source.title}\u201d", f"{published}; {as_of}", url
+    return f"{who}, {source.cited_title}", f"{published}; {as_of}", url
 
 
 # --- Plain text ------------------------------------------------------------------------
