@@ -116,6 +116,18 @@ def test_a_chosen_template_is_carried_to_the_second_page(stall: Callable[..., Vi
     assert "offline data of 27 June 2026" in page
 
 
+def test_each_template_can_be_read_before_choosing(stall: Callable[..., Visit]) -> None:
+    page = text_of(stall().post("/write", {"postcode": "NR2 1AB"}))
+
+    samples = re.findall(r'<div class="sample-body">(.*?)</div> </details>', page)
+    assert len(samples) == 5  # every built-in template
+    assert all("Dear Clive Lewis," in sample for sample in samples)
+    assert any("[Your own words go here.]" in sample for sample in samples)
+    assert "Assad" in " ".join(samples)  # the Syria letter, with its citations as [n]
+    assert '<sup class="cite">[1]</sup>' in page
+    assert 'href="#ref-' not in page
+
+
 def test_only_the_organisers_templates_are_offered(stall: Callable[..., Visit]) -> None:
     visit = stall(templates=("meeting-request",))
     page = text_of(visit.post("/write", {"postcode": "NR2 1AB", "template": "thank-you"}))

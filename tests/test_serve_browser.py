@@ -227,6 +227,7 @@ def test_errors_are_explained_next_to_the_field(open_stall: Callable[..., Stall]
         page.goto(stall.url)
         page.get_by_label("Your postcode").fill(postcode)
         page.get_by_role("button", name="Find my MP").click()
+        page.wait_for_load_state()  # the page's script has run
         error = page.locator("#postcode-error")
         assert expected in error.inner_text()
         assert page.get_attribute("#postcode", "aria-invalid") == "true"

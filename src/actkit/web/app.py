@@ -69,6 +69,8 @@ class TemplateChoice:
 
     template: LetterTemplate
     facts: tuple[Fact, ...]
+    renderer: LetterRenderer
+    """Only for showing what the letter says; the letter itself comes from write_letter."""
 
 
 @cache
@@ -119,9 +121,9 @@ def load_choices(settings: StallSettings) -> dict[str, TemplateChoice]:
     choices = {}
     for name in names:
         template = load_template(name, settings.campaign)
-        LetterRenderer(template, facts, max_fact_age_days=settings.max_fact_age_days)
+        renderer = LetterRenderer(template, facts, max_fact_age_days=settings.max_fact_age_days)
         cited = tuple(facts[i] for i in template.facts if i in facts)
-        choices[name] = TemplateChoice(template, cited)
+        choices[name] = TemplateChoice(template, cited, renderer)
     return choices
 
 
@@ -313,6 +315,7 @@ def create_app(
             chosen=chosen,
             errors=errors,
             source=_source_line(found),
+            samples={name: _sample(choice, found) for name, choice in choices.items()},
             step=2,
         )
 
@@ -378,6 +381,28 @@ def _letter_fragment(letter: Letter) -> Markup:
     found = _LETTER_PAGE.search(to_html(letter))
     inner = found.group(1) if found else ""
     return Markup(f'<article class="page" aria-label="Your letter">{inner}</article>')
+
+
+_CITE_LINK = re.compile(r'<a href="#ref-\d+">(\[\d+\])</a>')
+_LETTER_BODY = re.compile(r'<div class="body">(.*?)</div>', re.DOTALL)
+SAMPLE_PERSONAL = "[Your own words go here.]"
+
+
+def _sample(choice: TemplateChoice, found: Lookup) -> Markup:
+    """What the template says to this MP, with stand-ins for the visitor's details."""
+    from actkit.formats.letters import to_html
+    from actkit.letters import Sender
+
+    sample = choice.renderer.render(
+        mp=found.mp,
+        constituency=found.constituency,
+        sender=Sender(name="[Your name]", address=("[Your address]",), postcode=found.postcode),
+        personal=SAMPLE_PERSONAL,
+        letter_date=date.today(),
+        source=found.source,
+    )
+    body = _LETTER_BODY.search(to_html(sample))
+    return Markup(_CITE_LINK.sub(r"\1", body.group(1)) if body else "")
 
 
 def _mailto(letter: Letter) -> str | None:
