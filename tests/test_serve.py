@@ -128,6 +128,17 @@ def test_each_template_can_be_read_before_choosing(stall: Callable[..., Visit]) 
     assert 'href="#ref-' not in page
 
 
+def test_a_campaigns_own_templates_are_offered(stall: Callable[..., Visit], tmp_path: Path) -> None:
+    from actkit.campaign import create_campaign
+
+    create_campaign(tmp_path / "campaign", force=False)
+    visit = stall(campaign=tmp_path / "campaign", templates=("example",))
+
+    preview = visit.post("/letter", {**VISITOR, "template": "example"})
+    assert preview.status_code == 200
+    assert "Dear Clive Lewis," in text_of(preview)
+
+
 def test_only_the_organisers_templates_are_offered(stall: Callable[..., Visit]) -> None:
     visit = stall(templates=("meeting-request",))
     page = text_of(visit.post("/write", {"postcode": "NR2 1AB", "template": "thank-you"}))
@@ -456,6 +467,19 @@ def test_serve_refuses_an_unknown_template() -> None:
 
     assert result.exit_code == 2
     assert "no letter template called 'no-such-letter'" in result.stderr
+
+
+def test_a_port_in_use_is_refused() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--offline", "--port", str(port))
+
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
 
 
 @pytest.mark.slow
