@@ -17,7 +17,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from actkit import offline as snapshot
-from actkit.errors import ActkitError, NoRepresentative, OfflineUnavailable, ServiceUnavailable
+from actkit.errors import (
+    ActkitError,
+    NoRepresentative,
+    NoWestminsterMP,
+    OfflineUnavailable,
+    ServiceUnavailable,
+    VacantSeat,
+)
 from actkit.http import HttpClient, members_api, postcodes_api
 from actkit.models import (
     HOUSE_OF_COMMONS_ADDRESS,
@@ -141,9 +148,10 @@ def _representative(value: Mapping[str, Any], constituency: Constituency) -> MP:
     member = representation.get("member") if isinstance(representation, Mapping) else None
     member_value = member.get("value") if isinstance(member, Mapping) else None
     if not isinstance(member_value, Mapping):
-        raise NoRepresentative(
+        raise VacantSeat(
             f"{constituency.name} has no MP at the moment: the seat is vacant until a "
-            "by-election fills it"
+            "by-election fills it",
+            constituency=constituency.name,
         )
     return parse_member(member_value)
 
@@ -282,7 +290,9 @@ def find_mp(
 def constituency_of(place: Place) -> Constituency:
     """The place's constituency, or the reason it has no Westminster MP."""
     if place.country in NO_WESTMINSTER_MP:
-        raise NoRepresentative(no_westminster_mp(place.postcode, place.country))
+        raise NoWestminsterMP(
+            no_westminster_mp(place.postcode, place.country), country=place.country
+        )
     if place.constituency is None:
         raise NoRepresentative(
             f"postcodes.io lists no Westminster constituency for {place.postcode}"
