@@ -48,7 +48,9 @@ def read_range_table(folder: Path) -> tuple[list[int], list[int], list[str]]:
     """(sorted run keys, per run an index into the codes or NO_SEAT, GSS codes)."""
     raw = json.loads((folder / RANGE_SOURCE).read_text(encoding="utf-8"))
     lookup = json.loads((folder / RANGE_LOOKUP_SOURCE).read_text(encoding="utf-8"))
-    codes = sorted({entry["parlcon_2024_gss_code"] for entry in lookup.values()})
+    codes = sorted(
+        {lookup[value]["parlcon_2024_gss_code"] for value in raw["value_values"] if value}
+    )
     position = {code: index for index, code in enumerate(codes)}
     by_value = [
         position[lookup[value]["parlcon_2024_gss_code"]] if value else offline.NO_SEAT
