@@ -356,3 +356,28 @@ def test_inward_codes_never_use_letters_royal_mail_leaves_out() -> None:
         assert offline.inward_index(f"1A{letters}") is None
     assert offline.inward_index("0AA") == 0
     assert offline.inward_index("9ZZ") == offline.INWARD_CODES - 1
+
+
+def test_live_lookup_does_not_import_unused_serializers(tmp_path: Path) -> None:
+    """requests-cache would import YAML and TOML libraries for serializers actkit never uses."""
+    import os
+    import subprocess
+
+    probe = (
+        "import sys\n"
+        "from actkit.http import HttpClient\n"
+        "from actkit.representatives import find_mp\n"
+        "with HttpClient() as client:\n    pass\n"
+        "unused = ['yaml', 'tomlkit', 'bson', 'ujson', 'orjson']\n"
+        "print('LOADED:' + ','.join(m for m in unused if m in sys.modules), file=sys.stderr)\n"
+        "import yaml\n"  # and they still import normally afterwards
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "ACTKIT_HOME": str(tmp_path)},
+    )
+    assert completed.stderr.rsplit("LOADED:", 1)[1].strip() == ""
+    assert any(tmp_path.rglob("http-cache.sqlite"))  # the cache itself still works
