@@ -11,7 +11,9 @@ Prints:
 - ``actkit lookup NR21AB --offline`` wall time against a two-command hello-world Typer app
   and against bare ``python -c "import typer"``, all in this virtualenv: medians of paired
   runs (each round runs all three, so machine noise hits each alike), and their ratios;
-- the heavy modules each of those lookups imports (none should be needed offline).
+- the heavy modules each of those lookups imports (none should be needed offline);
+- for a live lookup, the cost of importing the HTTP stack and whether requests-cache pulled
+  in serializer libraries actkit never uses (YAML, TOML, BSON, JSON variants).
 Target (issue 13): tables in a few milliseconds; ``lookup --offline`` within 1.5x of the
 hello-world app.
 """
@@ -90,6 +92,17 @@ try:
 except SystemExit:
     pass
 print("HEAVY:" + ",".join(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+LIVE_IMPORTS = """
+import sys, time
+started = time.perf_counter()
+from actkit.http import HttpClient
+from actkit.representatives import find_mp
+elapsed = time.perf_counter() - started
+unused = ("yaml", "tomlkit", "bson", "ujson", "orjson")
+print(elapsed, ",".join(m for m in unused if m in sys.modules) or "none")
 """
 
 
@@ -175,6 +188,14 @@ def startup(runs: int) -> None:
     print(f"  heavy modules imported         {heavy or 'none'}")
 
 
+def live_imports(runs: int) -> None:
+    samples = [python(LIVE_IMPORTS).split() for _ in range(runs)]
+    elapsed = statistics.median(float(sample[0]) for sample in samples)
+    print(f"Live lookup (HTTP stack), cold process (median of {runs}):")
+    print(f"  import actkit.http + reps      {ms(elapsed)}")
+    print(f"  unused serializer libraries    {samples[0][1]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=10)
@@ -184,6 +205,7 @@ def main() -> None:
     table_loading(options.runs)
     per_lookup(options.lookups)
     startup(options.runs)
+    live_imports(options.runs)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,13 @@ from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from actkit import nations
 from actkit.models import HOUSE_OF_COMMONS_ADDRESS, MP, Constituency
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11
 
 POSTCODE_LIST_YEAR = 2023
 """The year of the Code-Point Open release the existence list comes from."""
@@ -37,7 +40,7 @@ RANGE_TABLE_FILE = "pcon_2024.bin"
 #
 # Both files are little-endian and start with an 8-byte magic and two uint32 counts.
 #
-# gb_postcodes_2023.bin: N districts. N x 4 bytes outward codes (ASCII, space-padded,
+# gb_postcodes_2023.bin: N districts. N x 5 bytes outward codes (ASCII, space-padded,
 # sorted); N bytes, each district's nation as the first letter of its GSS codes, or "-"
 # when its postcodes lie in more than one nation; then N bitmaps of BITMAP_BYTES, one bit
 # per possible inward code (see ``inward_index``).
@@ -49,7 +52,9 @@ RANGE_TABLE_FILE = "pcon_2024.bin"
 POSTCODE_LIST_MAGIC = b"AKPC2023"
 RANGE_TABLE_MAGIC = b"AKPCON24"
 _HEADER = struct.Struct("<8sII")
-OUTWARD_WIDTH = 4
+OUTWARD_WIDTH = 5
+"""An outward code has at most four characters; the fifth is always a space, so that
+``split()`` reads the list in one call."""
 GSS_WIDTH = 9
 NO_SEAT = 0xFFFF
 MIXED_NATIONS = b"-"
@@ -106,13 +111,22 @@ def pack_range_table(
     )
 
 
+_DATA = Path(__file__).with_name("data")
+
+
+def _resource(name: str) -> Traversable:
+    # A plain folder in every normal install; importlib.resources (slower to start) for
+    # packages imported from a zip.
+    return _DATA / name if _DATA.is_dir() else files("actkit") / "data" / name
+
+
 def _read(name: str) -> str:
-    return (files("actkit") / "data" / name).read_text(encoding="utf-8")
+    return _resource(name).read_text(encoding="utf-8")
 
 
 def _map(name: str) -> memoryview:
     """A data file's bytes, memory-mapped where the package is a plain folder."""
-    resource = files("actkit") / "data" / name
+    resource = _resource(name)
     if isinstance(resource, Path):
         with resource.open("rb") as handle:
             return memoryview(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
@@ -167,12 +181,11 @@ def _postcode_list() -> _PostcodeList:
     count, width = _header(buffer, POSTCODE_LIST_MAGIC, POSTCODE_LIST_FILE)
     start = _HEADER.size
     names_end = start + count * OUTWARD_WIDTH
-    names = buffer[start:names_end].tobytes().decode("ascii")
-    outwards = (names[i : i + OUTWARD_WIDTH].rstrip() for i in range(0, len(names), OUTWARD_WIDTH))
-    if width != BITMAP_BYTES:
+    outwards = buffer[start:names_end].tobytes().decode("ascii").split()
+    if width != BITMAP_BYTES or len(outwards) != count:
         raise RuntimeError(f"actkit/data/{POSTCODE_LIST_FILE} is damaged: reinstall actkit")
     return _PostcodeList(
-        districts={outward: index for index, outward in enumerate(outwards)},
+        districts=dict(zip(outwards, range(count), strict=True)),
         nation_letters=buffer[names_end : names_end + count].tobytes(),
         bitmaps=buffer[names_end + count :],
     )

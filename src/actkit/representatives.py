@@ -587,7 +587,9 @@ def _record_bulk(
 
 def _live_answer(postcode: str, place: Place | None) -> PlaceAnswer:
     if place is None:
-        return PlaceAnswer(None, "live", f"{postcode} is not a postcode in use")
+        return PlaceAnswer(
+            None, "live", f"{postcode} is not a postcode in use", PostcodeNotFound.reason
+        )
     try:
         return PlaceAnswer(constituency_of(place).gss_code, "live")
     except ActkitError as error:
