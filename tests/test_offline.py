@@ -381,3 +381,13 @@ def test_live_lookup_does_not_import_unused_serializers(tmp_path: Path) -> None:
     )
     assert completed.stderr.rsplit("LOADED:", 1)[1].strip() == ""
     assert any(tmp_path.rglob("http-cache.sqlite"))  # the cache itself still works
+
+
+def test_services_down_a_missing_postcode_gets_no_mp_either() -> None:
+    """conftest points both services at a closed port: the fallback checks the list too."""
+    result = run("lookup", "EC1A 1ZZ")
+
+    assert result.exit_code == 1
+    assert NOT_IN_LIST in result.stderr
+    assert "try again later (postcodes.io is unavailable" in result.stderr
+    assert result.stdout == ""
