@@ -62,7 +62,7 @@ offline._postcode_list()
 listed = time.perf_counter()
 offline._range_table()
 ranged = time.perf_counter()
-offline.constituencies(); offline.sitting_mps(); offline.seats_changed_after_snapshot()
+offline.constituencies(); offline.mp_for("E14001409"); offline.seat_change_warnings("E14001409")
 done = time.perf_counter()
 print(imported - started, listed - imported, ranged - listed, done - ranged)
 """
@@ -134,7 +134,7 @@ def table_loading(runs: int) -> None:
     print(f"  import actkit.offline (+stdlib){ms(imported)}")
     print(f"  postcode list (2023, mmap)     {ms(listed)}")
     print(f"  range table (binary, mmap)     {ms(ranged)}")
-    print(f"  constituencies, MPs, changes   {ms(rest)}")
+    print(f"  seats, one MP, seat changes    {ms(rest)}")
     print(f"  all tables                     {ms(listed + ranged + rest)}")
     if (ROOT / "data" / "pcon_2024.json").exists():
         old = statistics.median(
