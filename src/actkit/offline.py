@@ -21,7 +21,6 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
@@ -81,7 +80,8 @@ def pack_postcode_list(
     outwards = sorted(districts)
     parts = [_HEADER.pack(POSTCODE_LIST_MAGIC, len(outwards), BITMAP_BYTES)]
     parts.append(b"".join(o.ljust(OUTWARD_WIDTH).encode("ascii") for o in outwards))
-    parts.append(b"".join(nation_letters.get(o, "-").encode("ascii") for o in outwards))
+    mixed = MIXED_NATIONS.decode("ascii")
+    parts.append(b"".join(nation_letters.get(o, mixed).encode("ascii") for o in outwards))
     for outward in outwards:
         bitmap = bytearray(BITMAP_BYTES)
         for inward in districts[outward]:
@@ -117,7 +117,11 @@ _DATA = Path(__file__).with_name("data")
 def _resource(name: str) -> Traversable:
     # A plain folder in every normal install; importlib.resources (slower to start) for
     # packages imported from a zip.
-    return _DATA / name if _DATA.is_dir() else files("actkit") / "data" / name
+    if _DATA.is_dir():
+        return _DATA / name
+    from importlib.resources import files
+
+    return files("actkit") / "data" / name
 
 
 def _read(name: str) -> str:
