@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from pytest_httpserver import HTTPServer
 
 from actkit import nations, offline, postcodes
 from actkit.errors import (
@@ -391,3 +392,28 @@ def test_services_down_a_missing_postcode_gets_no_mp_either() -> None:
     assert NOT_IN_LIST in result.stderr
     assert "try again later (postcodes.io is unavailable" in result.stderr
     assert result.stdout == ""
+
+
+def test_batch_with_the_service_down_checks_the_list_too(
+    tmp_path: Path, httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    httpserver.expect_request("/postcodes", method="POST").respond_with_data("busy", status=503)
+    monkeypatch.setenv("ACTKIT_POSTCODES_API", httpserver.url_for("").rstrip("/"))
+    supporters = tmp_path / "s.csv"
+    supporters.write_text(
+        "Name,Address,Postcode,Personal\nTypo Person,3 Park Lane,EC1A 1ZZ,I care.\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+
+    result = run(
+        "letter", "batch", str(supporters), "-t", "blank", "--out", str(out),
+        "--date", "2026-11-25",
+    )  # fmt: skip
+
+    assert result.exit_code == 1
+    with (out / "manifest.csv").open(encoding="utf-8-sig") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["status"] == "failed"
+    assert NOT_IN_LIST in row["error"] and "try again later" in row["error"]
+    assert "1 not in offline postcode list" in result.stderr

@@ -578,7 +578,7 @@ def _record_bulk(
     if isinstance(answers, ServiceUnavailable):
         resolution.note(f"{answers}; those postcodes were answered from offline data")
         for postcode in chunk:
-            resolution.places[postcode] = _offline_answer(postcode)
+            resolution.places[postcode] = _offline_answer(postcode, str(answers))
         return
     for postcode in chunk:
         place = answers.get(postcode)
@@ -596,9 +596,9 @@ def _live_answer(postcode: str, place: Place | None) -> PlaceAnswer:
         return PlaceAnswer(None, "live", str(error))
 
 
-def _offline_answer(postcode: str) -> PlaceAnswer:
+def _offline_answer(postcode: str, service_problem: str | None = None) -> PlaceAnswer:
     try:
-        place = _offline_place(postcode, reason=None)
+        place = _offline_place(postcode, reason=service_problem)
     except PostcodeNotFound as error:
         return PlaceAnswer(None, "offline", str(error), error.reason)
     except ActkitError as error:
