@@ -502,7 +502,12 @@ class Resolution:
 
 
 def resolve_many(
-    postcodes: Iterable[str], *, offline: bool, http: HttpClient, concurrency: int = 4
+    postcodes: Iterable[str],
+    *,
+    offline: bool,
+    http: HttpClient,
+    concurrency: int = 4,
+    with_mps: bool = True,
 ) -> Resolution:
     """Constituency and MP for many normalised postcodes, with as few requests as possible.
 
@@ -528,7 +533,8 @@ def resolve_many(
         # A seat reached through a live postcode answer gets a live MP; one reached only
         # through offline answers (the service was down) stays offline.
         live = {a.gss_code for a in resolution.places.values() if a.gss_code and a.source == "live"}
-        _resolve_seats(seats, live, resolution, http=http, concurrency=concurrency)
+        if with_mps:  # batches to other bodies (batch --to) need only the places
+            _resolve_seats(seats, live, resolution, http=http, concurrency=concurrency)
     except BaseException:
         resolution.close()
         raise

@@ -35,7 +35,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "actkit.cli.lookup", "The embedded offline data: what it is, its date and licences."
     ),
     "letter": LazyCommand(
-        "actkit.cli.letters", "Write letters to MPs, one at a time or in a batch."
+        "actkit.cli.letters", "Write letters to MPs, MSPs, MSs and MLAs, singly or in a batch."
     ),
     "templates": LazyCommand(
         "actkit.cli.letters", "Letter templates: the built-ins and your campaign's."
