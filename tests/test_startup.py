@@ -20,6 +20,9 @@ HEAVY = [
     "fontTools",
     "uharfbuzz",
     "smtplib",
+    "flask",
+    "waitress",
+    "secure",
 ]
 
 PROBE = """
@@ -37,7 +40,14 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["lookup", "--help"], ["letter", "--help"], ["event", "--help"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["lookup", "--help"],
+        ["letter", "--help"],
+        ["event", "--help"],
+        ["serve", "--help"],
+    ],
 )
 def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:
     completed = subprocess.run(

@@ -129,7 +129,8 @@ class Drafter:
             raise _RowProblem("malformed postcode", job.postcode_error)
         if place is None or place.problem or place.gss_code is None:
             problem = place.problem if place and place.problem else "no constituency"
-            raise _RowProblem(_place_reason(problem), problem)
+            reason = place.reason if place else ""  # a code, when the lookup gave one
+            raise _RowProblem(reason or _place_reason(problem), problem)
         if job.recipient_problem:
             raise _RowProblem(*job.recipient_problem)
         if seat is None or seat.mp is None:
@@ -181,7 +182,7 @@ class Drafter:
             place.source == "offline",
             letter.has_personal,
             letter.form_digest,
-            self._new_warnings(letter.warnings),
+            self._new_warnings((*seat.warnings, *letter.warnings)),
             letter if settings.keep_letters else None,
         )
 
