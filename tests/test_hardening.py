@@ -211,12 +211,12 @@ def test_output_extension_rules(tmp_path: Path) -> None:
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     contradiction = write("--template", "thank-you", "-f", "md", "-o", str(tmp_path / "a.html"))
-    unknown = write("--template", "thank-you", "-o", str(tmp_path / "a.pdf"))
+    unknown = write("--template", "thank-you", "-o", str(tmp_path / "a.odt"))
     no_extension = write("--template", "thank-you", "-f", "html", "-o", str(tmp_path / "plain"))
     upper = write("--template", "thank-you", "-o", str(tmp_path / "LETTER.HTML"))
 
     assert contradiction.exit_code == 2 and "contradicts" in contradiction.stderr
-    assert unknown.exit_code == 2 and "cannot write .pdf" in unknown.stderr
+    assert unknown.exit_code == 2 and "cannot write .odt" in unknown.stderr
     assert no_extension.exit_code == 0
     assert (tmp_path / "plain").read_text().startswith("<!DOCTYPE html>")
     assert upper.exit_code == 0

@@ -1,12 +1,15 @@
 """Saved settings: the sender's details (so they are typed once) and preferences.
 
 Stored as TOML in ``config.toml`` under ``ACTKIT_HOME`` (or the platform's config folder).
-The sender's details never leave the machine; batch runs ignore them.
+The sender's details never leave the machine; batch runs ignore them. Every value is
+checked when it is saved and again when the file is read, so a hand-edited file cannot
+put a wrong value into a letter.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -27,22 +30,27 @@ MAX_FACT_AGE_DAYS_LIMIT = 36_500
 """A century: beyond it date arithmetic overflows, and no fact is that fresh anyway."""
 
 
-def _positive_int(value: object) -> int:
-    """Days from ``config set`` (text) or a hand-edited file (any TOML value)."""
+def _whole_number(value: object, what: str) -> int:
+    """A whole number from ``config set`` (text) or a hand-edited file (any TOML value)."""
     if isinstance(value, str):
         try:
             value = int(value.strip())
         except ValueError:
-            raise InvalidInput(f"{value!r} is not a whole number of days") from None
+            raise InvalidInput(f"{value!r} is not a whole number{what}") from None
     if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidInput(f"{value} is not a whole number of days")
+        raise InvalidInput(f"{value} is not a whole number{what}")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{value!r} is not a whole number of days")
-    if not 1 <= value <= MAX_FACT_AGE_DAYS_LIMIT:
-        raise InvalidInput(
-            f"max_fact_age_days must be between 1 and {MAX_FACT_AGE_DAYS_LIMIT:,} (got {value:,})"
-        )
+        raise InvalidInput(f"{value!r} is not a whole number{what}")
     return value
+
+
+def _positive_int(value: object) -> int:
+    days = _whole_number(value, " of days")
+    if not 1 <= days <= MAX_FACT_AGE_DAYS_LIMIT:
+        raise InvalidInput(
+            f"max_fact_age_days must be between 1 and {MAX_FACT_AGE_DAYS_LIMIT:,} (got {days:,})"
+        )
+    return days
 
 
 def _text(value: object) -> str:
@@ -58,6 +66,40 @@ def _postcode(value: object) -> str:
     return normalise_postcode(_text(value))
 
 
+# --- SMTP settings for `letter send` (issue 12); the password is never stored ---
+SMTP_SECURITIES = ("starttls", "ssl", "none")
+
+
+def _smtp_host(value: object) -> str:
+    host = _text(value)
+    if not re.fullmatch(r"[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]", host):
+        raise InvalidInput(f"{value!r} is not a server name like smtp.example.org")
+    return host
+
+
+def _smtp_port(value: object) -> int:
+    port = _whole_number(value, " (a port number)")
+    if not 0 < port < 65536:
+        raise InvalidInput(f"{port} is not a port number (1 to 65535)")
+    return port
+
+
+def _smtp_security(value: object) -> str:
+    cleaned = _text(value).lower()
+    if cleaned not in SMTP_SECURITIES:
+        raise InvalidInput(f"smtp.security must be one of {', '.join(SMTP_SECURITIES)}")
+    return cleaned
+
+
+_SMTP_KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
+    "smtp.host": ("your email provider's SMTP server, for `letter send`", _smtp_host),
+    "smtp.port": ("its port [default: 587 for starttls, 465 for ssl, 25 for none]", _smtp_port),
+    "smtp.user": ("the user name to log in with (usually your email address)", _text),
+    "smtp.security": ("starttls (default), ssl, or none (a relay on this machine only)",
+                      _smtp_security),
+}  # fmt: skip
+# --- end SMTP settings ---
+
 KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
     "name": ("your name, as it should appear on letters", _text),
     "address": ("your postal address, lines separated by commas", _text),
@@ -67,6 +109,7 @@ KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
         "warn about facts older than this many days (default 730)",
         _positive_int,
     ),
+    **_SMTP_KEYS,
 }
 
 
@@ -105,7 +148,26 @@ def _load_raw() -> dict[str, Any]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise InvalidInput(f"{path}: cannot read the config file: {error}") from None
-    return {key: value for key, value in data.items() if key in KEYS}
+    return {key: value for key, value in _flatten(data).items() if key in KEYS}
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``[smtp] host = ...`` in the file is the setting ``smtp.host``."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _nest(data: dict[str, Any]) -> dict[str, Any]:
+    nested: dict[str, Any] = {}
+    for key, value in data.items():
+        table, _, name = key.rpartition(".")
+        (nested.setdefault(table, {}) if table else nested)[name] = value
+    return nested
 
 
 def set_value(key: str, value: str) -> Any:
@@ -133,4 +195,4 @@ def _parser(key: str) -> Callable[[object], Any]:
 def _save(data: dict[str, Any]) -> None:
     import tomli_w
 
-    atomic_write(config_file(), tomli_w.dumps(data), force=True)
+    atomic_write(config_file(), tomli_w.dumps(_nest(data)), force=True)

@@ -8,10 +8,12 @@ goes wrong on the wire becomes ``ServiceUnavailable`` naming the service and the
 
 from __future__ import annotations
 
+import contextlib
 import json
-import os
 import re
 import sqlite3
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +21,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests  # noqa: TID251  # this module is the HTTP choke point
-import requests_cache  # noqa: TID251
 from requests.adapters import HTTPAdapter  # noqa: TID251
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 from urllib3.util.retry import Retry
@@ -29,17 +30,31 @@ from actkit.errors import ServiceUnavailable
 from actkit.fileio import make_private_dir
 from actkit.paths import cache_dir
 
-POSTCODES_API_ENV = "ACTKIT_POSTCODES_API"
-MEMBERS_API_ENV = "ACTKIT_MEMBERS_API"
-DEFAULT_POSTCODES_API = "https://api.postcodes.io"
-DEFAULT_MEMBERS_API = "https://members-api.parliament.uk"
-# The devolved legislatures' member services (see actkit.bodies).
-SCOTTISH_PARLIAMENT_API_ENV = "ACTKIT_SCOTTISH_PARLIAMENT_API"
-SENEDD_API_ENV = "ACTKIT_SENEDD_API"
-NI_ASSEMBLY_API_ENV = "ACTKIT_NI_ASSEMBLY_API"
-DEFAULT_SCOTTISH_PARLIAMENT_API = "https://data.parliament.scot"
-DEFAULT_SENEDD_API = "https://business.senedd.wales"
-DEFAULT_NI_ASSEMBLY_API = "https://data.niassembly.gov.uk"
+UNUSED_SERIALIZERS = ("yaml", "tomlkit", "bson", "ujson", "orjson")
+"""Libraries requests-cache imports, if installed, for serializers actkit never uses (the
+cache is SQLite with the default serializer): about 20 ms a live lookup need not pay."""
+
+
+@contextlib.contextmanager
+def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
+    """Make ``import`` of these modules fail for a moment, unless already imported.
+
+    requests-cache treats an optional library that fails to import as not installed;
+    afterwards the modules import normally for whoever needs them (actkit reads YAML).
+    """
+    hidden = [name for name in modules if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # documented: import fails
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
+
+
+with _hidden(UNUSED_SERIALIZERS):
+    import requests_cache  # noqa: TID251
 
 USER_AGENT = f"actkit/{__version__} (advocacy command-line tool)"
 TIMEOUT = (3.05, 10.0)
@@ -52,19 +67,6 @@ MAX_RETRY_AFTER = 60.0
 throttles heavy clients for close to an hour, and nobody waits that long at a prompt."""
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CACHE_FILE = "http-cache.sqlite"
-
-
-def postcodes_api() -> str:
-    return os.environ.get(POSTCODES_API_ENV, "").strip() or DEFAULT_POSTCODES_API
-
-
-def members_api() -> str:
-    return os.environ.get(MEMBERS_API_ENV, "").strip() or DEFAULT_MEMBERS_API
-
-
-def base_url(env_var: str, default: str) -> str:
-    """A service's base URL: the environment variable if set, else the default."""
-    return (os.environ.get(env_var, "").strip() or default).rstrip("/")
 
 
 def cache_path() -> Path:

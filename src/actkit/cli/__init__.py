@@ -53,6 +53,14 @@ COMMANDS: dict[str, LazyCommand] = {
         "actkit.cli.settings",
         "Save your name, address, postcode and email for `letter write` (never for batches).",
     ),
+    "serve": LazyCommand(
+        "actkit.cli.serve",
+        "Serve a letter-writing page for a street stall or a meeting, on this machine.",
+    ),
+    "supporters": LazyCommand(
+        "actkit.cli.serve",
+        "The supporters list that `actkit serve` keeps for visitors who consent.",
+    ),
 }
 """Every top-level command: the module that registers it and its line in ``--help``.
 

@@ -31,8 +31,8 @@ from actkit.formats.safe import MAX_HEADER_TEXT, shortened, text_safe
 from actkit.letters import CITATION, Letter, Reference, markdown_escape
 from actkit.text import format_date
 
-Format = Literal["txt", "md", "html", "eml", "docx"]
-FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx")
+Format = Literal["txt", "md", "html", "eml", "docx", "pdf"]
+FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx", "pdf")
 EXTENSIONS: dict[str, Format] = {
     ".txt": "txt",
     ".md": "md",
@@ -41,9 +41,10 @@ EXTENSIONS: dict[str, Format] = {
     ".htm": "html",
     ".eml": "eml",
     ".docx": "docx",
+    ".pdf": "pdf",
 }
 WIDTH = 72
-BINARY_FORMATS: frozenset[Format] = frozenset({"docx"})
+BINARY_FORMATS: frozenset[Format] = frozenset({"docx", "pdf"})
 """Formats that are not text: never written to a terminal."""
 
 _MARKDOWN = MarkdownIt("commonmark", {"html": False})
@@ -65,6 +66,10 @@ def render(letter: Letter, fmt: Format) -> str | bytes:
         return to_eml(letter)
     if fmt == "docx":
         return to_docx(letter)
+    if fmt == "pdf":
+        from actkit.formats.pdf import to_pdf  # fpdf2 loads only when a PDF is wanted
+
+        return to_pdf(letter)
     return text_safe({"txt": to_text, "md": to_markdown, "html": to_html}[fmt](letter))
 
 
@@ -354,6 +359,11 @@ def to_eml(letter: Letter) -> bytes:
     return message.as_bytes()
 
 
+def email_text(letter: Letter) -> str:
+    """The letter as the plain-text body of an email: body, address, references."""
+    return text_safe(_email_body(letter))
+
+
 def _mailbox(name: str, address: str, *, whose: str) -> Address:
     """One mailbox, checked: a name or an address (even one from a web service) can add
     neither a header nor a second recipient."""
@@ -393,7 +403,7 @@ def to_docx(letter: Letter) -> bytes:
 def infer_format(explicit: str | None, output_name: str | None) -> Format:
     """The format to write: ``--format``, else the ``--output`` file's extension, else txt.
 
-    An extension that contradicts ``--format``, or one actkit cannot write (``.pdf``), is
+    An extension that contradicts ``--format``, or one actkit cannot write (``.odt``), is
     refused: a file whose name says one thing and holds another helps no one. ``-`` (stdout)
     and names without an extension take ``--format`` (or txt).
     """
@@ -427,4 +437,4 @@ def _extension(output_name: str | None) -> str | None:
     return found.group() if found else None
 
 
-__all__ = ["BINARY_FORMATS", "FORMATS", "Format", "infer_format", "render"]
+__all__ = ["BINARY_FORMATS", "FORMATS", "Format", "email_text", "infer_format", "render"]
