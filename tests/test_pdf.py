@@ -138,10 +138,12 @@ def test_event_plan_pdf_needs_an_output_file() -> None:
     assert "--output" in result.stderr
 
 
-def test_letter_pdf_needs_an_output_file() -> None:
+def test_letter_pdf_is_not_written_to_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("actkit.cli.letters.stdout_is_terminal", lambda: True)
     result = run(*LETTER, "--name", "Alex", "--personal", "Hi.", "--format", "pdf")
 
     assert result.exit_code == 2
+    assert "--output" in result.stderr
 
 
 def test_unknown_characters_fall_back_and_long_urls_wrap() -> None:
@@ -168,7 +170,8 @@ def _supporters(path: Path, count: int, failing: int = 0) -> Path:
         writer.writerow(["Name", "Address", "Postcode", "Email", "Personal"])
         for index, postcode in enumerate(postcodes.values()):
             name = ARABIC_NAME if index == 0 else f"Supporter {index}"
-            writer.writerow([name, f"{index} High Street, Town", postcode, "", ""])
+            # Each says something of their own: `blank` with no words is an empty letter.
+            writer.writerow([name, f"{index} High Street, Town", postcode, "", f"Point {index}."])
         for index in range(failing):
             writer.writerow([f"Broken {index}", "1 Street", "NOT A POSTCODE", "", ""])
     return path
