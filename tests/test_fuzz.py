@@ -29,6 +29,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from actkit.formats.letters import FORMATS
 from tests.helpers import run
 
 _FUZZ = os.environ.get("ACTKIT_FUZZ", "").strip()
@@ -114,6 +115,12 @@ def check_output(fmt: str, content: bytes) -> None:
     elif fmt == "docx":
         document = docx.Document(io.BytesIO(content))
         assert document.paragraphs
+    elif fmt == "pdf":
+        import pypdf
+
+        document = pypdf.PdfReader(io.BytesIO(content))
+        assert document.pages
+        document.pages[0].extract_text()
     elif fmt == "ics":
         calendar = icalendar.Calendar.from_ical(content)
         assert calendar.walk("VEVENT")
@@ -123,7 +130,7 @@ def check_output(fmt: str, content: bytes) -> None:
 
 # --- letters: every format, any sender text ------------------------------------------------
 
-LETTER_FORMATS = ["txt", "md", "html", "eml", "docx"]
+LETTER_FORMATS = list(FORMATS)  # every format, a new one included
 
 
 @fuzz(12)
