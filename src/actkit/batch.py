@@ -1,44 +1,61 @@
 """Organiser batches: one draft letter per supporter, each addressed to their own MP.
 
-Two streaming passes over the supporters file: the first collects postcodes so lookups
-can be grouped (see ``representatives.resolve_many``), the second renders and writes
-each letter and appends its row to ``manifest.csv`` as it finishes. An interrupted run
-resumes from the manifest without redoing or duplicating finished rows.
+``prepare`` checks everything that can be checked before any work (the columns, the
+template, an earlier run in the folder) and returns a ``Batch``; ``Batch.run`` then makes
+two streaming passes over the supporters file. The first checks the file's structure,
+finds duplicates and collects postcodes so lookups can be grouped (see
+``representatives.resolve_many``); the second renders and writes each letter and appends
+its row to ``manifest.csv`` as it finishes. A last pass over the manifest flags letters
+identical to another letter to the same MP.
+
+``batch.json`` beside the manifest records what the batch was run with, so that
+``--resume`` refuses a folder written with another template, format, campaign or column
+mapping. Rows are identified by a digest of their content (``row_digest``), so a resumed
+run neither skips nor repeats a supporter when rows have been inserted or moved, and
+refuses when a finished row was changed or removed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
+import json
+import os
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from actkit.drafting import (
+    NO_PERSONAL_WORDS,
     Drafter,
     DraftSettings,
     Job,
+    Reason,
     RowResult,
+    Status,
     draft_in_order,
     locate,
     seat_needed,
     with_seat,
 )
-from actkit.errors import ActkitError, ExitCode, OutputExists
-from actkit.fileio import TEMP_SUFFIX, sweep_temporary_files
+from actkit.errors import ActkitError, ExitCode, InvalidInput, OutputExists
+from actkit.fileio import TEMP_SUFFIX, atomic_write, sweep_temporary_files
 from actkit.formats.letters import Format
 from actkit.http import HttpClient
-from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer
+from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer, Sender
+from actkit.models import HOUSE_OF_COMMONS_ADDRESS, MP, Constituency
 from actkit.postcodes import normalise_postcode
 from actkit.representatives import Resolution, resolve_many
-from actkit.supporters import SupporterFile
+from actkit.supporters import SupporterFile, supporter_identity
 
 MANIFEST = "manifest.csv"
+RUN_RECORD = "batch.json"
 MANIFEST_COLUMNS = (
     "row",
     "name",
@@ -51,8 +68,24 @@ MANIFEST_COLUMNS = (
     "file",
     "status",
     "error",
+    "row_digest",
+    "text_digest",
+    "warnings",
 )
+"""Append new columns just before ``warnings``, which stays last."""
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+SHARD_SIZE = 1000
+"""Batches of more rows than this put their letters in subfolders of this many rows."""
+IDENTICAL = "identical to {count:,} other letter{s} to this MP"
+_IDENTICAL_START = IDENTICAL.split("{", 1)[0]
+RESUME_MUST_MATCH = {
+    "template": "template",
+    "template_digest": "template text",
+    "format": "format",
+    "campaign": "campaign",
+    "columns": "column mapping",
+}
+"""What a resumed run must share with the run that started the folder, and its name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,13 +100,20 @@ class BatchOptions:
     force: bool = False
     concurrency: int = 4
     max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS
+    columns: tuple[tuple[str, str], ...] = ()
+    """``--column FIELD=HEADER`` choices."""
+    shard_size: int = SHARD_SIZE
 
 
 @dataclass
 class BatchReport:
     rows: int = 0
+    """Data rows in the file (the header not counted)."""
+    lines: int = 0
+    """Lines in the file, header included: more than rows + 1 when cells span lines."""
     written: int = 0
-    skipped: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+    """Skipped rows by reason (blank, duplicate)."""
     already_done: int = 0
     failed: Counter[str] = field(default_factory=Counter)
     """Failed rows by reason."""
@@ -82,15 +122,21 @@ class BatchReport:
     offline_rows: int = 0
     offline_postcode_rows: int = 0
     """Rows whose constituency came from the offline postcode table."""
+    letters: int = 0
+    """Letters in the folder: this run's and an earlier run's."""
     with_personal: int = 0
-    text_counts: Counter[bytes] = field(default_factory=Counter)
-    """How many letters share each text once names and addresses are taken out."""
+    identical_letters: int = 0
+    """Letters identical to another letter to the same MP, less names and addresses."""
+    distinct_texts: int = 0
     notes: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    """How the supporters file changed since the run being resumed."""
     manifest: Path = Path()
     requests: dict[str, int] = field(default_factory=dict)
     """Requests that reached the network (not the cache), by service."""
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall time of each phase: "scan", "lookup", "write"."""
+    """Wall time of each phase: "scan", "lookup", "write", "finish"."""
+    shard_size: int = 0
     interrupted: bool = False
     """The run was asked to stop before the last row; --resume finishes it."""
 
@@ -99,9 +145,12 @@ class BatchReport:
         return sum(self.failed.values())
 
     @property
-    def identical_letters(self) -> int:
-        """Letters whose text (less names and addresses) is shared with at least one other."""
-        return sum(count for count in self.text_counts.values() if count > 1)
+    def skipped_rows(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def unexpected_failures(self) -> int:
+        return self.failed[Reason.UNEXPECTED]
 
     @property
     def exit_code(self) -> ExitCode:
@@ -114,109 +163,336 @@ Progress = Callable[[int], None]
 """Called with the number of rows just finished."""
 
 
-def prepare(csv_path: Path, options: BatchOptions) -> tuple[SupporterFile, LetterRenderer]:
-    """Check everything that can be checked before any work: columns, template, facts."""
+def prepare(csv_path: Path, options: BatchOptions) -> Batch:
+    """Check everything that can be checked before any work: columns, template, facts, and
+    whether ``options.out_dir`` may be used."""
     from actkit.facts import load_facts
     from actkit.templates import load_template
 
-    supporters = SupporterFile(csv_path)
+    supporters = SupporterFile(csv_path, options.columns)
+    template = load_template(options.template, options.campaign)
     renderer = LetterRenderer(
-        load_template(options.template, options.campaign),
-        load_facts(options.campaign),
-        max_fact_age_days=options.max_fact_age_days,
+        template, load_facts(options.campaign), max_fact_age_days=options.max_fact_age_days
     )
-    return supporters, renderer
+    _rehearse(renderer, options.letter_date)
+    record = {
+        "template": template.name,
+        "template_digest": hashlib.blake2b(
+            f"{template.subject}\x1f{template.body}".encode(), digest_size=16
+        ).hexdigest(),
+        "format": options.fmt,
+        "campaign": str(options.campaign.resolve()) if options.campaign else None,
+        "columns": supporters.columns.record(),
+    }
+    earlier = _earlier_run(options, record)
+    return Batch(supporters, renderer, options, record, earlier)
 
 
-def run_batch(
-    supporters: SupporterFile,
-    renderer: LetterRenderer,
-    options: BatchOptions,
-    *,
-    progress: Progress | None = None,
-    on_total: Callable[[int], None] | None = None,
-    http: HttpClient | None = None,
-    stop: threading.Event | None = None,
-) -> BatchReport:
-    """Write one draft per supporter into ``options.out_dir``; see the module docstring.
-
-    Setting ``stop`` (from a signal handler, say) ends the run soon after: letters already
-    on disk go into the manifest, and the report says ``interrupted``.
-    """
-    out_dir = options.out_dir
-    manifest_path = out_dir / MANIFEST
-    done = _previous_run(manifest_path, options)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    sweep_temporary_files(out_dir)
-    report = BatchReport(manifest=manifest_path, already_done=len(done))
-    started = time.perf_counter()
-    postcodes, to_do = _collect_postcodes(supporters, done)
-    report.seconds["scan"] = time.perf_counter() - started
-    if on_total:
-        on_total(to_do)
-    drafter = Drafter(_settings(options), renderer)
-    owned_http = http or HttpClient(use_cache=not options.offline)  # offline: touch nothing
-    try:
-        resolution = resolve_many(
-            postcodes, offline=options.offline, http=owned_http, concurrency=options.concurrency
+def _rehearse(renderer: LetterRenderer, letter_date: date) -> None:
+    """Render the template once with stand-in values, with and without personal words, so
+    a template that fails for everyone stops the batch before any work."""
+    mp = MP(
+        name="A Member",
+        full_title="A Member MP",
+        address_as="A Member",
+        party="A Party",
+        member_id=None,
+        email="a.member.mp@parliament.uk",
+        postal_address=HOUSE_OF_COMMONS_ADDRESS,
+    )
+    sender = Sender("A Supporter", ("1 A Street", "A Town"), "SW1A 1AA", "a@example.org")
+    for personal in ("", "A few words of my own."):
+        renderer.render(
+            mp=mp,
+            constituency=Constituency("A Constituency", "E14000000"),
+            sender=sender,
+            personal=personal,
+            letter_date=letter_date,
         )
-        report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
-        with resolution:
-            _write_letters(
-                supporters, drafter, resolution, report, done, to_do, progress=progress, stop=stop
+
+
+@dataclass
+class _EarlierRun:
+    """What an earlier run left in the folder (for --resume)."""
+
+    record: dict[str, Any]
+    entries: list[dict[str, str]]
+    """Finished rows: written letters still on disk."""
+
+
+def _earlier_run(options: BatchOptions, record: dict[str, Any]) -> _EarlierRun | None:
+    """The run to resume, if any; refuses a used folder without --resume or --force, and
+    a resume into a folder written with other settings."""
+    manifest_path = options.out_dir / MANIFEST
+    if not manifest_path.exists() or options.force:
+        return None
+    if not options.resume:
+        raise OutputExists(
+            f"{options.out_dir} already holds a batch ({MANIFEST}): use "
+            "--resume to finish it or --force to start over"
+        )
+    earlier = _read_record(options.out_dir / RUN_RECORD)
+    differences = [
+        f"{label} {_shown(earlier.get(key))} (now {_shown(record[key])})"
+        for key, label in RESUME_MUST_MATCH.items()
+        if earlier.get(key) != record[key]
+    ]
+    if differences:
+        raise InvalidInput(
+            f"cannot resume: the batch in {options.out_dir} was written with "
+            f"{'; '.join(differences)}; use the same settings, another --out, or --force "
+            "to start over"
+        )
+    return _EarlierRun(earlier, _finished_entries(manifest_path))
+
+
+def _read_record(path: Path) -> dict[str, Any]:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(
+            f"cannot resume: {path.parent} has no {RUN_RECORD} saying what its batch was run "
+            "with (an older actkit, or not a batch folder); use --force to start over"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise InvalidInput(f"cannot resume: {path} cannot be read: {error}") from None
+    if not isinstance(record, dict):
+        raise InvalidInput(f"cannot resume: {path} is not a batch record")
+    return record
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={'+'.join(v) or '-'}" for k, v in value.items())
+    return "none" if value is None else repr(value) if isinstance(value, str) else str(value)
+
+
+@dataclass
+class Batch:
+    """A checked batch, ready to run."""
+
+    supporters: SupporterFile
+    renderer: LetterRenderer
+    options: BatchOptions
+    record: dict[str, Any]
+    """What this run uses, as ``batch.json`` keeps it."""
+    earlier: _EarlierRun | None = None
+
+    @property
+    def columns(self) -> Any:
+        """The column mapping, to show before any work (a ``supporters.ColumnMap``)."""
+        return self.supporters.columns
+
+    def run(
+        self,
+        *,
+        progress: Progress | None = None,
+        on_total: Callable[[int], None] | None = None,
+        http: HttpClient | None = None,
+        stop: threading.Event | None = None,
+    ) -> BatchReport:
+        """Write one draft per supporter into ``options.out_dir``; see the module docstring.
+
+        Setting ``stop`` (from a signal handler, say) ends the run soon after: letters
+        already on disk go into the manifest, and the report says ``interrupted``.
+        """
+        options = self.options
+        out_dir = options.out_dir
+        report = BatchReport(manifest=out_dir / MANIFEST)
+        started = time.perf_counter()
+        scan = _scan(self.supporters, self.earlier, report)  # may refuse: nothing written yet
+        report.seconds["scan"] = time.perf_counter() - started
+        shard_size = self._open_folder(scan, report)
+        if on_total:
+            on_total(scan.to_do)
+        drafter = Drafter(self._settings(shard_size), self.renderer)
+        owned_http = http or HttpClient(use_cache=not options.offline)  # offline: touch nothing
+        try:
+            resolution = resolve_many(
+                scan.postcodes,
+                offline=options.offline,
+                http=owned_http,
+                concurrency=options.concurrency,
             )
-        report.requests = dict(owned_http.requests_sent)
-        report.notes[:0] = resolution.notes
-    finally:
-        if http is None:
-            owned_http.close()
-        # However the run ends (Ctrl-C, SIGTERM, a bug), no partial letter stays behind.
-        sweep_temporary_files(out_dir)
-    return report
+            report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
+            with resolution:
+                _write_letters(self, drafter, resolution, report, scan, progress, stop)
+            report.requests = dict(owned_http.requests_sent)
+            report.notes[:0] = resolution.notes
+            finishing = time.perf_counter()
+            _flag_identical_letters(report)
+            report.seconds["finish"] = time.perf_counter() - finishing
+        finally:
+            if http is None:
+                owned_http.close()
+            # However the run ends (Ctrl-C, SIGTERM, a bug), no partial letter stays behind.
+            _sweep(out_dir)
+        return report
+
+    def _open_folder(self, scan: _Scan, report: BatchReport) -> int:
+        """Start over, or keep what an earlier run finished; record this run. Returns the
+        shard size (0: no subfolders)."""
+        options, out_dir = self.options, self.options.out_dir
+        manifest_path = out_dir / MANIFEST
+        if options.force and manifest_path.exists():
+            _start_over(out_dir)
+        out_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _sweep(out_dir)
+        if self.earlier is not None:
+            shard_size = int(self.earlier.record.get("shard_size") or 0)
+            _rewrite_manifest(manifest_path, scan.kept)  # failed rows are retried
+            report.already_done = len(scan.kept)
+        else:
+            shard_size = options.shard_size if report.rows > options.shard_size else 0
+            atomic_write(
+                out_dir / RUN_RECORD,
+                json.dumps({**self.record, "shard_size": shard_size}, indent=2) + "\n",
+                force=True,
+            )
+        report.shard_size = shard_size
+        return shard_size
+
+    def _settings(self, shard_size: int) -> DraftSettings:
+        options = self.options
+        if self.earlier is not None:
+            # A resumed run owns the folder; only letters finished for other rows are kept.
+            protected = frozenset(entry["file"] for entry in self._kept_entries())
+        else:
+            protected = frozenset(_files_in(options.out_dir))
+        return DraftSettings(
+            out_dir=options.out_dir,
+            fmt=options.fmt,
+            letter_date=options.letter_date,
+            protected=protected,
+            shard_size=shard_size,
+        )
+
+    def _kept_entries(self) -> list[dict[str, str]]:
+        return self.earlier.entries if self.earlier else []
 
 
-def _settings(options: BatchOptions) -> DraftSettings:
-    # A resumed or restarted run owns the drafts already in the folder; a new run must not
-    # replace anyone else's files (listed once: a check per letter adds up).
-    replaceable = options.resume or options.force
-    existing = frozenset() if replaceable else frozenset(p.name for p in options.out_dir.iterdir())
-    return DraftSettings(
-        out_dir=options.out_dir,
-        fmt=options.fmt,
-        letter_date=options.letter_date,
-        existing=existing,
+@dataclass
+class _Scan:
+    """Pass 1: what the supporters file holds, before any work."""
+
+    postcodes: list[str] = field(default_factory=list)
+    """Distinct valid postcodes to look up, in order of first appearance."""
+    to_do: int = 0
+    done_rows: set[int] = field(default_factory=set)
+    """Rows an earlier run finished (for --resume)."""
+    duplicates: dict[int, int] = field(default_factory=dict)
+    """Row -> the earlier row with the same name and postcode."""
+    kept: list[dict[str, str]] = field(default_factory=list)
+    """The earlier run's finished manifest lines, renumbered to the rows as they are now."""
+
+
+def _scan(supporters: SupporterFile, earlier: _EarlierRun | None, report: BatchReport) -> _Scan:
+    scan = _Scan()
+    waiting = _waiting_for(earlier)
+    first_row: dict[tuple[str, str], int] = {}
+    postcodes: dict[str, None] = {}
+    moved = 0
+    for supporter in supporters.rows():
+        report.rows += 1
+        if not supporter.blank:
+            identity = supporter.identity
+            first = first_row.setdefault(identity, supporter.row)
+            if first != supporter.row:
+                scan.duplicates[supporter.row] = first
+        queue = waiting.get(supporter.digest)
+        if queue and supporter.row not in scan.duplicates:
+            entry = queue.pop(0)
+            moved += entry["row"] != str(supporter.row)
+            scan.kept.append({**entry, "row": str(supporter.row)})
+            scan.done_rows.add(supporter.row)
+            continue
+        scan.to_do += 1
+        with contextlib.suppress(ActkitError):
+            postcodes[normalise_postcode(supporter.postcode)] = None
+    report.lines = supporters.lines
+    scan.postcodes = list(postcodes)
+    if earlier is not None:
+        _check_still_there(waiting, first_row, supporters.path)
+        report.changes = _changes(moved, scan.to_do, len(earlier.entries))
+    return scan
+
+
+def _waiting_for(earlier: _EarlierRun | None) -> dict[str, list[dict[str, str]]]:
+    """The earlier run's finished rows by row digest, each waiting to be found again."""
+    waiting: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for entry in earlier.entries if earlier else ():
+        waiting[entry["row_digest"]].append(entry)
+    return waiting
+
+
+def _check_still_there(
+    waiting: dict[str, list[dict[str, str]]],
+    first_row: dict[tuple[str, str], int],
+    path: Path,
+) -> None:
+    """Refuse to resume when a row whose letter is written has changed or gone: its letter
+    would no longer match the spreadsheet, or a supporter would get a second letter."""
+    lost = sorted((e for queue in waiting.values() for e in queue), key=lambda e: int(e["row"]))
+    if not lost:
+        return
+    shown = []
+    for entry in lost[:5]:
+        now = first_row.get(supporter_identity(_plain(entry["name"]), _plain(entry["postcode"])))
+        what = f"changed (now row {now})" if now else "removed"
+        shown.append(f"row {entry['row']} ({entry['file']}) was {what}")
+    more = f" and {len(lost) - 5:,} more" if len(lost) > 5 else ""
+    raise InvalidInput(
+        f"cannot resume: {path} changed since its letters were written: "
+        f"{'; '.join(shown)}{more}. Those letters no longer match the spreadsheet: undo the "
+        "change, or use --force to start over"
     )
+
+
+def _changes(moved: int, to_do: int, finished: int) -> list[str]:
+    changes = []
+    if moved:
+        changes.append(
+            f"{moved:,} finished rows have moved in the file since the earlier run; "
+            "the manifest's row numbers follow the file as it is now"
+        )
+    if finished:
+        changes.append(f"{to_do:,} rows still to do (new, changed or failed before)")
+    return changes
+
+
+def _plain(cell: str) -> str:
+    """A manifest cell as it was before formula neutralising."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
 
 
 def _write_letters(
-    supporters: SupporterFile,
+    batch: Batch,
     drafter: Drafter,
     resolution: Resolution,
     report: BatchReport,
-    done: set[int],
-    to_do: int,
-    *,
+    scan: _Scan,
     progress: Progress | None,
     stop: threading.Event | None,
 ) -> None:
-    """Pass 2: draft each row's letter, appending its outcome to the manifest in order."""
+    """Pass 2: draft each row's letter, appending its outcome to the manifest."""
     writing = time.perf_counter()
 
     def jobs() -> Iterator[Job]:
-        for supporter in supporters.rows():
-            report.rows += 1
-            if supporter.row not in done:
-                yield locate(supporter, resolution.places)
+        for supporter in batch.supporters.rows():
+            if supporter.row not in scan.done_rows:
+                duplicate_of = scan.duplicates.get(supporter.row)
+                yield locate(supporter, resolution.places, duplicate_of)
 
     finished = 0
     with _manifest(report.manifest) as manifest:
         for result in draft_in_order(drafter, _ready_first(jobs(), resolution), stop):
-            manifest.writerow(_neutralised(result.cells))
+            cells = result.manifest_cells
+            manifest.writerow(_neutralised([cells.get(c, "") for c in MANIFEST_COLUMNS]))
             _count(report, result)
             finished += 1
             if progress:
                 progress(1)
-    report.interrupted = finished < to_do
+    report.interrupted = finished < scan.to_do
     report.seconds["write"] = time.perf_counter() - writing
 
 
@@ -250,10 +526,10 @@ def _ready_first(jobs: Iterator[Job], resolution: Resolution) -> Iterator[Job]:
 
 
 def _count(report: BatchReport, result: RowResult) -> None:
-    if result.status == "skipped":
-        report.skipped += 1
-    elif result.failure is not None:
-        report.failed[result.failure] += 1
+    if result.status is Status.SKIPPED:
+        report.skipped[result.reason or ""] += 1
+    elif result.status is Status.FAILED:
+        report.failed[result.reason or Reason.UNEXPECTED] += 1
     else:
         report.written += 1
         report.constituencies.add(result.gss_code)
@@ -261,74 +537,134 @@ def _count(report: BatchReport, result: RowResult) -> None:
             report.mps.add(result.member_id)
         report.offline_rows += result.offline
         report.offline_postcode_rows += result.offline_postcode
-        report.with_personal += result.has_personal
-        report.text_counts[result.fingerprint] += 1
     for warning in result.warnings:
         if warning not in report.notes:
             report.notes.append(warning)
 
 
-def _previous_run(manifest_path: Path, options: BatchOptions) -> set[int]:
-    """Rows finished by an earlier run (for --resume); refuses a used folder otherwise."""
-    if not manifest_path.exists():
-        return set()
-    if options.force:
-        _start_over(manifest_path)
-        return set()
-    if not options.resume:
-        raise OutputExists(
-            f"{manifest_path.parent} already holds a batch ({MANIFEST}): use "
-            "--resume to finish it or --force to start over"
-        )
-    finished, kept = set(), []
-    for entry in _read_manifest(manifest_path):
-        written = entry["status"] == "ok" and (manifest_path.parent / entry["file"]).is_file()
-        if entry["status"] == "skipped" or written:
-            finished.add(int(entry["row"]))
-            kept.append(entry)
-    _rewrite_manifest(manifest_path, kept)  # failed rows are retried: drop their old lines
-    return finished
+# --- the manifest ---------------------------------------------------------------------------
+
+
+def _finished_entries(manifest_path: Path) -> list[dict[str, str]]:
+    """Rows an earlier run finished: letters written and still on disk. Failed and skipped
+    rows are done again (a failed row may succeed now; skipping costs nothing)."""
+    folder = manifest_path.parent
+    return [
+        entry
+        for entry in _read_manifest(manifest_path)
+        if entry["status"] == Status.OK
+        and len(entry.get("row_digest") or "") == 32
+        and (folder / entry["file"]).is_file()
+    ]
+
+
+_STATUSES = frozenset(status.value for status in Status)
 
 
 def _read_manifest(path: Path) -> Iterator[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
-        for entry in csv.DictReader(handle):
-            if entry.get("row", "").isdigit() and entry.get("status"):
+        for entry in csv.DictReader(_whole_lines(handle)):
+            if entry.get("row", "").isdigit() and entry.get("status") in _STATUSES:
                 yield entry
 
 
-def _rewrite_manifest(path: Path, entries: list[dict[str, str]]) -> None:
+def _whole_lines(handle: IO[str]) -> Iterator[str]:
+    """The manifest's lines, less a last one cut short by a crash (no line ending): its
+    letter is written again on --resume. No manifest cell holds a line break."""
+    for line in handle:
+        if line.endswith("\n"):
+            yield line
+
+
+def _rewrite_manifest(path: Path, entries: Iterator[dict[str, str]] | list[dict[str, str]]) -> None:
     temporary = path.with_name(f".{path.name}{TEMP_SUFFIX}")
     with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+        temporary.chmod(0o600)
         writer = csv.DictWriter(handle, MANIFEST_COLUMNS, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(entries)
     temporary.replace(path)
 
 
-def _start_over(manifest_path: Path) -> None:
+def _flag_identical_letters(report: BatchReport) -> None:
+    """Flag each letter identical to another letter to the same MP (what an MP's office
+    sees), over every letter in the folder, and count them for the report."""
+    path = report.manifest
+    groups: Counter[tuple[str, str, str]] = Counter()
+    personal = 0
+    for entry in _read_manifest(path):
+        if entry["status"] == Status.OK:
+            groups[_letter_group(entry)] += 1
+            personal += NO_PERSONAL_WORDS not in entry["warnings"].split("; ")
+    report.letters = sum(groups.values())
+    report.with_personal = personal
+    report.identical_letters = sum(count for count in groups.values() if count > 1)
+    report.distinct_texts = len(groups)
+    _rewrite_manifest(path, (_with_identical_flag(e, groups) for e in _read_manifest(path)))
+
+
+def _letter_group(entry: dict[str, str]) -> tuple[str, str, str]:
+    return entry["gss_code"], entry["mp_name"], entry["text_digest"]
+
+
+def _with_identical_flag(
+    entry: dict[str, str], groups: Counter[tuple[str, str, str]]
+) -> dict[str, str]:
+    # The warnings cell is this module's own record: an earlier flag is replaced, not added to.
+    warnings = [
+        w for w in entry["warnings"].split("; ") if w and not w.startswith(_IDENTICAL_START)
+    ]
+    others = groups[_letter_group(entry)] - 1 if entry["status"] == Status.OK else 0
+    if others > 0:
+        warnings.append(IDENTICAL.format(count=others, s="" if others == 1 else "s"))
+    return {**entry, "warnings": "; ".join(warnings)}
+
+
+def _start_over(folder: Path) -> None:
     """--force: remove the letters the old manifest lists (only inside the folder), and it."""
-    folder = manifest_path.parent.resolve()
-    for entry in _read_manifest(manifest_path):
+    root = folder.resolve()
+    for entry in _read_manifest(folder / MANIFEST):
         name = entry.get("file", "")
-        target = (folder / name).resolve()
-        if name and target.parent == folder and target.name != MANIFEST:
+        target = (root / name).resolve()
+        if name and _is_draft_place(root, target):
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
-    manifest_path.unlink()
+    for shard in _shards(root):
+        with contextlib.suppress(OSError):
+            shard.rmdir()  # only if empty: the organiser's own files stay
+    (folder / MANIFEST).unlink()
+    with contextlib.suppress(FileNotFoundError):
+        (folder / RUN_RECORD).unlink()
 
 
-def _collect_postcodes(supporters: SupporterFile, done: set[int]) -> tuple[list[str], int]:
-    """Distinct valid postcodes in order of first appearance, and how many rows to do."""
-    postcodes: dict[str, None] = {}
-    to_do = 0
-    for row, typed in supporters.postcodes():
-        if row in done:
-            continue
-        to_do += 1
-        with contextlib.suppress(ActkitError):
-            postcodes[normalise_postcode(typed)] = None
-    return list(postcodes), to_do
+def _is_draft_place(root: Path, target: Path) -> bool:
+    """In the folder itself or one of its shard subfolders, and not the batch's own files."""
+    in_place = target.parent == root or (
+        target.parent.parent == root and target.parent.name.startswith("rows-")
+    )
+    return in_place and target.name not in (MANIFEST, RUN_RECORD)
+
+
+def _shards(root: Path) -> list[Path]:
+    return [p for p in root.glob("rows-*") if p.is_dir()]
+
+
+def _files_in(root: Path) -> Iterator[str]:
+    """Every file in the folder and its shard subfolders, relative to it."""
+    if not root.is_dir():
+        return
+    for entry in os.scandir(root):
+        if entry.is_file():
+            yield entry.name
+        elif entry.is_dir() and entry.name.startswith("rows-"):
+            yield from (f"{entry.name}/{inner.name}" for inner in os.scandir(entry.path))
+
+
+def _sweep(root: Path) -> None:
+    if root.is_dir():
+        sweep_temporary_files(root)
+        for shard in _shards(root):
+            sweep_temporary_files(shard)
 
 
 @contextlib.contextmanager
@@ -336,6 +672,7 @@ def _manifest(path: Path) -> Iterator[Any]:
     new = not path.exists()
     with path.open("a", encoding="utf-8", newline="") as handle:
         if new:
+            path.chmod(0o600)  # supporters' names and postcodes
             handle.write("\ufeff")  # lets Excel open the UTF-8 file with the right characters
         writer = csv.writer(handle)
         if new:
@@ -356,7 +693,7 @@ class _FlushingWriter:
     interval: float = 0.2
     _last_flush: float = field(default_factory=time.monotonic)
 
-    def writerow(self, row: list[str]) -> None:
+    def writerow(self, row: Sequence[str]) -> None:
         self.writer.writerow(row)
         now = time.monotonic()
         if now - self._last_flush >= self.interval:

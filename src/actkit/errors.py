@@ -7,6 +7,7 @@ exits with ``exit_code``. Anything that is not an ``ActkitError`` is a bug.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import ClassVar
 
 
 class ExitCode(IntEnum):
@@ -27,6 +28,8 @@ class ActkitError(Exception):
     """Base class: an expected failure with a message written for the user."""
 
     exit_code: ExitCode = ExitCode.NO_ANSWER
+    reason: ClassVar[str] = ""
+    """A short code for summaries ("unknown postcode"): counted, never parsed from messages."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -45,6 +48,8 @@ class InvalidInput(ActkitError):
 class InvalidPostcode(InvalidInput):
     """Not shaped like a UK postcode."""
 
+    reason = "malformed postcode"
+
 
 class OutputExists(InvalidInput):
     """Refusing to overwrite an existing file without --force."""
@@ -53,9 +58,19 @@ class OutputExists(InvalidInput):
 class TemplateProblem(InvalidInput):
     """A letter template cannot be found, parsed or rendered."""
 
+    reason = "template error"
+
 
 class FactsProblem(InvalidInput):
     """A facts file is broken, or a template uses a fact it may not."""
+
+    reason = "template error"
+
+
+class EmptyLetter(InvalidInput):
+    """A letter with nothing to say: greeting and sign-off only (no personal words)."""
+
+    reason = "empty letter"
 
 
 class NoAnswer(ActkitError):
@@ -67,9 +82,13 @@ class NoAnswer(ActkitError):
 class PostcodeNotFound(NoAnswer):
     """A well-formed postcode that does not exist."""
 
+    reason = "unknown postcode"
+
 
 class NoRepresentative(NoAnswer):
     """A real postcode with no MP to write to (Crown Dependencies, vacant seats)."""
+
+    reason = "no MP"
 
 
 class ServiceUnavailable(ActkitError):

@@ -24,7 +24,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
-from actkit.errors import FactsProblem, TemplateProblem
+from actkit.errors import EmptyLetter, FactsProblem, TemplateProblem
 from actkit.facts import Fact, stale_facts
 from actkit.models import MP, Constituency, Source
 from actkit.templates import LetterTemplate
@@ -446,6 +446,50 @@ class LetterRenderer:
         return (*warnings, *stale)
 
 
+# Lines every letter has whatever it says: a greeting and a sign-off.
+_GREETING = re.compile(r"(dear|hello|hi)( sir or madam| sir| madam)?\W*", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"(yours( sincerely| faithfully| truly)?|sincerely|(kind |best |warm |with best )?regards"
+    r"|(best|kind|with best) wishes|many thanks|thank you|thanks)\W*",
+    re.IGNORECASE,
+)
+
+
+def require_words(letter: Letter) -> Letter:
+    """The letter, or ``EmptyLetter`` when it says nothing: once the names, addresses, date,
+    greeting and sign-off are taken out, no word is left (``blank`` without personal words).
+
+    One check for ``letter write`` (exit 2) and a batch (a failed row).
+    """
+    if letter.has_personal or _has_words(letter):
+        return letter
+    raise EmptyLetter(
+        f"the letter would be empty: template {letter.template!r} gives only a greeting "
+        "and a sign-off without personal words"
+    )
+
+
+def _has_words(letter: Letter) -> bool:
+    text = CITATION.sub("", letter.body).replace("\\", "")
+    sender, mp = letter.sender, letter.mp
+    values = (
+        *sender.letterhead,
+        mp.name,
+        mp.full_title,
+        mp.address_as,
+        letter.constituency.name,
+        letter.date_text,
+    )
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
+        text = text.replace(value, "")
+    for line in text.split("\n"):
+        words = line.strip(" \t#>*_-.,:;!")
+        formulaic = _GREETING.fullmatch(words) or _SIGN_OFF.fullmatch(words)
+        if not formulaic and any(character.isalnum() for character in words):
+            return True
+    return False
+
+
 def render_letter(
     *,
     template: LetterTemplate,
@@ -553,4 +597,4 @@ def write_letter(
         letter_date=letter_date,
         source=found.source,
     )
-    return replace(letter, warnings=(*found.warnings, *letter.warnings))
+    return require_words(replace(letter, warnings=(*found.warnings, *letter.warnings)))

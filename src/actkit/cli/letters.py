@@ -383,6 +383,15 @@ def letter_batch(
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
     ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            metavar="FIELD=HEADER",
+            help="Use the column HEADER for FIELD (name, first_name, last_name, address, "
+            "postcode, email or personal); repeat to map several, or to join columns.",
+        ),
+    ] = None,
 ) -> None:
     """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
 
@@ -393,6 +402,7 @@ def letter_batch(
     """
     from actkit import batch
     from actkit.formats.letters import infer_format
+    from actkit.supporters import parse_column_choices
     from actkit.templates import campaign_dir
 
     if resume and force:
@@ -408,14 +418,14 @@ def letter_batch(
         force=force,
         concurrency=concurrency,
         max_fact_age_days=_max_fact_age(max_fact_age, None),
+        columns=parse_column_choices(column or ()),
     )
     prepared = batch.prepare(supporters, options)
+    _show_columns(prepared.columns)
     stop = threading.Event()
     with _stop_on_signals(stop), _progress_bar() as (progress, on_total):
-        report = batch.run_batch(
-            *prepared, options, progress=progress, on_total=on_total, stop=stop
-        )
-    _summarise(report, options)
+        report = prepared.run(progress=progress, on_total=on_total, stop=stop)
+    _summarise(report, options, supporters)
     if report.interrupted:
         info("Interrupted: run the same command with --resume to finish the rest.")
     raise typer.Exit(int(report.exit_code))
@@ -493,21 +503,56 @@ def _progress_bar() -> Iterator[tuple[Any, Any]]:
         )
 
 
-def _summarise(report: Any, options: Any) -> None:
+def _show_columns(columns: Any) -> None:
+    """Which column feeds which field, and which are ignored: said before any work."""
+    from actkit.supporters import FIELD_LABELS, looks_like_notes
+
+    used = [
+        f"{FIELD_LABELS.get(field, field)} <- {' + '.join(headers) if headers else '(none)'}"
+        for field, headers in columns.used().items()
+    ]
+    info(f"Columns: {'; '.join(used)}")
+    ignored = columns.ignored()
+    if ignored:
+        info(f"Ignored columns: {', '.join(ignored)}")
+    notes = [h for h in ignored if looks_like_notes(h)]
+    if notes:
+        info(
+            f"Not used as personal words (they may be your notes): {', '.join(notes)}; to use "
+            f"one, give --column personal={notes[0]!r}"
+        )
+
+
+def _summarise(report: Any, options: Any, supporters: Path) -> None:
     """The batch report on stderr: what was written, what failed and why, how personal."""
+    last = report.rows + 1
+    spans = f"; cells span lines, so it has {report.lines:,} lines" if report.lines > last else ""
+    info(
+        f"Read {plural(report.rows, 'row')} (spreadsheet rows 2-{last:,}) from {supporters}{spans}."
+    )
+    for change in report.changes:
+        info(f"Since the earlier run: {change}.")
     info(
         f"Wrote {plural(report.written, 'letter')} to {options.out_dir} ({options.fmt}); "
         f"manifest: {report.manifest}"
     )
+    if report.shard_size:
+        info(f"Letters are in subfolders of {report.shard_size:,} rows (rows-000000-000999, ...).")
     if report.already_done:
         info(f"{plural(report.already_done, 'row')} already done by an earlier run.")
     if report.skipped:
-        info(f"Skipped {plural(report.skipped, 'blank row')}.")
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in report.skipped.most_common())
+        info(f"Skipped {plural(report.skipped_rows, 'row')}: {reasons} (see the manifest).")
     if report.failed:
         reasons = ", ".join(f"{count:,} {reason}" for reason, count in report.failed.most_common())
         info(
             f"Failed {plural(report.failed_rows, 'row')}: {reasons} (see the manifest's "
-            "error column)."
+            "error column); the other rows went on."
+        )
+    if report.unexpected_failures:
+        warn(
+            f"{plural(report.unexpected_failures, 'row')} failed with an unexpected error: a bug "
+            "in actkit (please report it); the batch went on without them"
         )
     info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
     if report.offline_rows:
@@ -523,17 +568,17 @@ def _summarise(report: Any, options: Any) -> None:
 
 
 def _personalisation(report: Any) -> None:
-    if not report.written:
+    if not report.letters:
         return
     identical = report.identical_letters
-    distinct = len(report.text_counts)
     info(
-        f"Personalisation: {report.with_personal:,} of {report.written:,} letters include the "
-        f"supporter's own words; {identical:,} are identical to another once names and "
-        f"addresses are taken out ({distinct:,} distinct texts)."
+        f"Personalisation: {report.with_personal:,} of {report.letters:,} letters include the "
+        f"supporter's own words; {identical:,} are identical to another letter to the same MP "
+        f"once names and addresses are taken out ({report.distinct_texts:,} distinct texts)."
     )
     if identical:
         warn(
             "MPs discount identical letters and WriteToThem refuses them: ask supporters "
-            "for a sentence in their own words (a 'personal' column)."
+            "for a sentence in their own words (a 'personal' column); the manifest's "
+            "warnings column flags each one."
         )
