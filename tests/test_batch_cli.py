@@ -400,7 +400,16 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
 def test_resume_retries_failed_rows(tmp_path: Path, standin: StandIn) -> None:
     standin.__init__(vacant={"E14001409"})  # type: ignore[misc]
     supporters = write_csv(tmp_path / "s.csv", BASIC)
-    args = ["letter", "batch", str(supporters), "-t", "thank-you", "--out", str(tmp_path / "o"), *DATE]
+    args = [
+        "letter",
+        "batch",
+        str(supporters),
+        "-t",
+        "thank-you",
+        "--out",
+        str(tmp_path / "o"),
+        *DATE,
+    ]
     assert run(*args).exit_code == 1
 
     standin.__init__()  # type: ignore[misc]  # the by-election has happened

@@ -669,7 +669,7 @@ def _sweep(root: Path) -> None:
 
 @contextlib.contextmanager
 def _manifest(path: Path) -> Iterator[Any]:
-    new = not path.exists()
+    new = not path.exists() or path.stat().st_size == 0  # empty: killed before a flush
     with path.open("a", encoding="utf-8", newline="") as handle:
         if new:
             path.chmod(0o600)  # supporters' names and postcodes
