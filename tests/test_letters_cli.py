@@ -238,7 +238,7 @@ def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:
 
 
 def test_no_personal_paragraph_warns_when_not_interactive() -> None:
-    result = write("--template", "blank")
+    result = write("--template", "meeting-request")
 
     assert result.exit_code == 0
     assert "no personal paragraph" in result.stderr

@@ -247,9 +247,13 @@ class Drafter:
         """``000042-alex-example.txt``, or with the row's digest added if that is taken."""
         stem = f"{supporter.row:06d}-{slug(supporter.name)}"
         fmt = self.settings.fmt
-        for name in (f"{stem}.{fmt}", f"{stem}-{supporter.digest[:8]}.{fmt}"):
-            if (f"{folder}/{name}" if folder else name) not in self.settings.protected:
-                return name
+        protected = self.settings.protected
+        name = f"{stem}.{fmt}"
+        if (f"{folder}/{name}" if folder else name) not in protected:
+            return name
+        name = f"{stem}-{supporter.digest[:8]}.{fmt}"
+        if (f"{folder}/{name}" if folder else name) not in protected:
+            return name
         raise _RowProblem(Reason.FILE_EXISTS, f"{stem}.{fmt} already exists in the folder")
 
     def _new_warnings(self, warnings: tuple[str, ...]) -> tuple[str, ...]:

@@ -461,12 +461,29 @@ def require_words(letter: Letter) -> Letter:
 
     One check for ``letter write`` (exit 2) and a batch (a failed row).
     """
-    if letter.has_personal or _has_words(letter):
+    if letter.has_personal or _has_words_cached(letter):
         return letter
     raise EmptyLetter(
         f"the letter would be empty: template {letter.template!r} gives only a greeting "
         "and a sign-off without personal words"
     )
+
+
+_WORDS_BY_FORM: dict[bytes, bool] = {}
+"""Letters with the same ``form_digest`` have the same words once names and addresses are
+taken out: a batch checks each form once, not each of its thousands of letters."""
+
+
+def _has_words_cached(letter: Letter) -> bool:
+    form = letter.form_digest
+    known = _WORDS_BY_FORM.get(form) if form else None
+    if known is None:
+        known = _has_words(letter)
+        if form:
+            if len(_WORDS_BY_FORM) >= 4096:
+                _WORDS_BY_FORM.clear()
+            _WORDS_BY_FORM[form] = known
+    return known
 
 
 def _has_words(letter: Letter) -> bool:

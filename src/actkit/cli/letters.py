@@ -512,15 +512,15 @@ def _show_columns(columns: Any) -> None:
         for field, headers in columns.used().items()
     ]
     info(f"Columns: {'; '.join(used)}")
-    ignored = columns.ignored()
+    ignored = [
+        f"{header} (may be your notes: never personal words unless you give "
+        f"--column personal={header!r})"
+        if looks_like_notes(header)
+        else header
+        for header in columns.ignored()
+    ]
     if ignored:
         info(f"Ignored columns: {', '.join(ignored)}")
-    notes = [h for h in ignored if looks_like_notes(h)]
-    if notes:
-        info(
-            f"Not used as personal words (they may be your notes): {', '.join(notes)}; to use "
-            f"one, give --column personal={notes[0]!r}"
-        )
 
 
 def _summarise(report: Any, options: Any, supporters: Path) -> None:
