@@ -185,7 +185,7 @@ def test_a_stray_quote_is_refused_naming_its_line(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "line 4: a quoted cell starts on this line" in result.stderr
-    assert "swallowing 97 lines" in result.stderr
+    assert "swallows the 97 lines after it" in result.stderr
     assert not (tmp_path / "o").exists()
 
 

@@ -80,7 +80,7 @@ IDENTICAL = "identical to {count:,} other letter{s} to this MP"
 _IDENTICAL_START = IDENTICAL.split("{", 1)[0]
 RESUME_MUST_MATCH = {
     "template": "template",
-    "template_digest": "template text",
+    "template_digest": "template text",  # said as "an earlier version of template 'x'"
     "format": "format",
     "campaign": "campaign",
     "columns": "column mapping",
@@ -232,11 +232,7 @@ def _earlier_run(options: BatchOptions, record: dict[str, Any]) -> _EarlierRun |
             "--resume to finish it or --force to start over"
         )
     earlier = _read_record(options.out_dir / RUN_RECORD)
-    differences = [
-        f"{label} {_shown(earlier.get(key))} (now {_shown(record[key])})"
-        for key, label in RESUME_MUST_MATCH.items()
-        if earlier.get(key) != record[key]
-    ]
+    differences = _differences(earlier, record)
     if differences:
         raise InvalidInput(
             f"cannot resume: the batch in {options.out_dir} was written with "
@@ -244,6 +240,21 @@ def _earlier_run(options: BatchOptions, record: dict[str, Any]) -> _EarlierRun |
             "to start over"
         )
     return _EarlierRun(earlier, _finished_entries(manifest_path))
+
+
+def _differences(earlier: dict[str, Any], record: dict[str, Any]) -> list[str]:
+    """What differs between the run being resumed and this one, in words."""
+    differences = []
+    for key, label in RESUME_MUST_MATCH.items():
+        before, now = earlier.get(key), record[key]
+        if before == now:
+            continue
+        if key == "template_digest":
+            if earlier.get("template") == record["template"]:
+                differences.append(f"an earlier version of template {record['template']!r}")
+            continue
+        differences.append(f"{label} {_shown(before)} (now {_shown(now)})")
+    return differences
 
 
 def _read_record(path: Path) -> dict[str, Any]:
@@ -438,7 +449,8 @@ def _check_still_there(
     shown = []
     for entry in lost[:5]:
         now = first_row.get(supporter_identity(_plain(entry["name"]), _plain(entry["postcode"])))
-        what = f"changed (now row {now})" if now else "removed"
+        moved = f" (now row {now})" if now and str(now) != entry["row"] else ""
+        what = f"changed{moved}" if now else "removed"
         shown.append(f"row {entry['row']} ({entry['file']}) was {what}")
     more = f" and {len(lost) - 5:,} more" if len(lost) > 5 else ""
     raise InvalidInput(

@@ -220,10 +220,10 @@ class SupporterFile:
             if breaks and (breaks > RUNAWAY_LINES or self._holds_rows(cell)):
                 swallowed = sum(1 for part in cell.split("\n")[1:] if part.strip())
                 raise InvalidInput(
-                    f"{self.path}: line {line}: a quoted cell starts on this line and runs "
-                    f"over {breaks:,} line breaks, swallowing {swallowed:,} lines that look "
-                    "like supporters' rows: is there a stray quote (\") on line "
-                    f"{line}? Fix it and run again; no letter was written"
+                    f"{self.path}: line {line}: a quoted cell starts on this line and "
+                    f"swallows the {swallowed:,} lines after it, which look like supporters' "
+                    f"rows: is there a stray quote (\") on line {line}? Fix it and run "
+                    "again; no letter was written"
                 )
             line += breaks
 
