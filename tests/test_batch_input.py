@@ -326,6 +326,26 @@ def test_resume_after_rows_were_inserted(tmp_path: Path) -> None:
     assert "have moved" in result.stderr
 
 
+def test_resume_removes_a_letter_whose_manifest_line_was_lost(tmp_path: Path) -> None:
+    """A kill before the manifest reached the disk leaves an unlisted letter; the row moved."""
+    path = tmp_path / "s.csv"
+    write_csv(path, people(3))
+    out = tmp_path / "o"
+    batch(path, out, "--offline")
+    lines = (out / "manifest.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (out / "manifest.csv").write_text("".join(lines[:-1]), encoding="utf-8")  # row 4's line
+    assert (out / "000004-person-3.txt").exists()
+
+    write_csv(path, [["New Person", "9 Street, Norwich", "NR2 1AB", "", "New."], *people(3)])
+    result = batch(path, out, "--offline", "--resume")
+
+    assert result.exit_code == 0, result.stderr
+    entries = manifest(out)
+    assert sorted(p.name for p in out.glob("*.txt")) == sorted(e["file"] for e in entries)
+    assert not (out / "000004-person-3.txt").exists()
+    assert {e["name"]: e["file"] for e in entries}["Person 3"] == "000005-person-3.txt"
+
+
 @pytest.mark.parametrize(
     ("change", "said"),
     [

@@ -22,6 +22,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import threading
 import time
 from collections import Counter, defaultdict
@@ -52,7 +53,7 @@ from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer, Sender
 from actkit.models import HOUSE_OF_COMMONS_ADDRESS, MP, Constituency
 from actkit.postcodes import normalise_postcode
 from actkit.representatives import Resolution, resolve_many
-from actkit.supporters import SupporterFile, supporter_identity
+from actkit.supporters import ColumnMap, SupporterFile, supporter_identity
 
 MANIFEST = "manifest.csv"
 RUN_RECORD = "batch.json"
@@ -290,8 +291,8 @@ class Batch:
     earlier: _EarlierRun | None = None
 
     @property
-    def columns(self) -> Any:
-        """The column mapping, to show before any work (a ``supporters.ColumnMap``)."""
+    def columns(self) -> ColumnMap:
+        """The column mapping, to show before any work."""
         return self.supporters.columns
 
     def run(
@@ -352,6 +353,8 @@ class Batch:
         if self.earlier is not None:
             shard_size = int(self.earlier.record.get("shard_size") or 0)
             _rewrite_manifest(manifest_path, scan.kept)  # failed rows are retried
+            listed = frozenset(entry["file"] for entry in scan.kept)
+            _remove_unlisted_drafts(out_dir, listed, options.fmt)
             report.already_done = len(scan.kept)
         else:
             shard_size = options.shard_size if report.rows > options.shard_size else 0
@@ -641,12 +644,26 @@ def _start_over(folder: Path) -> None:
         if name and _is_draft_place(root, target):
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()
+    with contextlib.suppress(InvalidInput):  # no record: only the listed letters go
+        old_format = _read_record(folder / RUN_RECORD).get("format")
+        if isinstance(old_format, str):
+            _remove_unlisted_drafts(root, frozenset(), old_format)
     for shard in _shards(root):
         with contextlib.suppress(OSError):
             shard.rmdir()  # only if empty: the organiser's own files stay
     (folder / MANIFEST).unlink()
     with contextlib.suppress(FileNotFoundError):
         (folder / RUN_RECORD).unlink()
+
+
+def _remove_unlisted_drafts(root: Path, listed: frozenset[str], fmt: str) -> None:
+    """Remove drafts a killed run wrote but never listed (its manifest line was lost before
+    it reached the disk): their rows are drafted again, so they would be second copies."""
+    draft = re.compile(rf"\d{{6,}}-[a-z0-9-]+\.{re.escape(str(fmt))}")
+    for name in _files_in(root):
+        if name not in listed and draft.fullmatch(name.rpartition("/")[2]):
+            with contextlib.suppress(FileNotFoundError):
+                (root / name).unlink()
 
 
 def _is_draft_place(root: Path, target: Path) -> bool:

@@ -222,7 +222,7 @@ class SupporterFile:
                 raise InvalidInput(
                     f"{self.path}: line {line}: a quoted cell starts on this line and "
                     f"swallows the {swallowed:,} lines after it, which look like supporters' "
-                    f"rows: is there a stray quote (\") on line {line}? Fix it and run "
+                    f'rows: is there a stray quote (") on line {line}? Fix it and run '
                     "again; no letter was written"
                 )
             line += breaks

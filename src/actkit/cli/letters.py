@@ -25,6 +25,7 @@ from actkit.cli._common import (
 
 if TYPE_CHECKING:
     from actkit.letters import Sender
+    from actkit.supporters import ColumnMap
 
 letter_app = typer.Typer(
     help="Write letters to MPs, one at a time or in a batch.", no_args_is_help=True
@@ -503,7 +504,7 @@ def _progress_bar() -> Iterator[tuple[Any, Any]]:
         )
 
 
-def _show_columns(columns: Any) -> None:
+def _show_columns(columns: ColumnMap) -> None:
     """Which column feeds which field, and which are ignored: said before any work."""
     from actkit.supporters import FIELD_LABELS, looks_like_notes
 
@@ -527,9 +528,8 @@ def _summarise(report: Any, options: Any, supporters: Path) -> None:
     """The batch report on stderr: what was written, what failed and why, how personal."""
     last = report.rows + 1
     spans = f"; cells span lines, so it has {report.lines:,} lines" if report.lines > last else ""
-    info(
-        f"Read {plural(report.rows, 'row')} (spreadsheet rows 2-{last:,}) from {supporters}{spans}."
-    )
+    rows = f" (spreadsheet rows 2-{last:,})" if report.rows else ""
+    info(f"Read {plural(report.rows, 'row')}{rows} from {supporters}{spans}.")
     for change in report.changes:
         info(f"Since the earlier run: {change}.")
     info(
