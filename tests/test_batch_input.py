@@ -471,3 +471,24 @@ def test_kill_9_at_random_points_loses_and_repeats_no_one(tmp_path: Path) -> Non
     for entry in chance.sample(entries, 20):
         number = int(entry["row"]) - 1
         assert f"Reason {number}." in (out / entry["file"]).read_text()
+
+
+@pytest.mark.parametrize(
+    ("template", "empty"),
+    [
+        ("blank", True),
+        ("syria-civilians", False),
+        ("meeting-request", False),
+        ("follow-up", False),
+        ("thank-you", False),
+    ],
+)
+def test_only_a_template_without_words_of_its_own_is_empty(
+    tmp_path: Path, template: str, empty: bool
+) -> None:
+    supporters = write_csv(tmp_path / "s.csv", [["Ann Able", "1 Street", "NR2 1AB", "", ""]])
+
+    result = batch(supporters, tmp_path / "o", "--offline", template=template)
+
+    assert manifest(tmp_path / "o")[0]["status"] == ("failed" if empty else "ok")
+    assert ("1 empty letter" in result.stderr) is empty
