@@ -408,27 +408,34 @@ def _scan(supporters: SupporterFile, earlier: _EarlierRun | None, report: BatchR
     moved = 0
     for supporter in supporters.rows():
         report.rows += 1
-        if not supporter.blank:
-            identity = supporter.identity
-            first = first_row.setdefault(identity, supporter.row)
+        if supporter.name:  # a row without a name fails on its own, it duplicates no one
+            first = first_row.setdefault(supporter.identity, supporter.row)
             if first != supporter.row:
                 scan.duplicates[supporter.row] = first
-        queue = waiting.get(supporter.digest)
-        if queue and supporter.row not in scan.duplicates:
-            entry = queue.pop(0)
+                continue  # its line is written in pass 2, with no letter and no lookup
+        entry = _finished_before(waiting, supporter.digest)
+        if entry is not None:
             moved += entry["row"] != str(supporter.row)
             scan.kept.append({**entry, "row": str(supporter.row)})
             scan.done_rows.add(supporter.row)
             continue
-        scan.to_do += 1
         with contextlib.suppress(ActkitError):
             postcodes[normalise_postcode(supporter.postcode)] = None
     report.lines = supporters.lines
     scan.postcodes = list(postcodes)
+    scan.to_do = report.rows - len(scan.done_rows)
     if earlier is not None:
         _check_still_there(waiting, first_row, supporters.path)
         report.changes = _changes(moved, scan.to_do, len(earlier.entries))
     return scan
+
+
+def _finished_before(
+    waiting: dict[str, list[dict[str, str]]], digest: str
+) -> dict[str, str] | None:
+    """The earlier run's finished line for a row with this content, if one is left."""
+    queue = waiting.get(digest)
+    return queue.pop(0) if queue else None
 
 
 def _waiting_for(earlier: _EarlierRun | None) -> dict[str, list[dict[str, str]]]:
