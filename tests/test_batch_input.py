@@ -254,6 +254,34 @@ def test_one_poisoned_row_fails_alone(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "the batch went on without them" in result.stderr
 
 
+def test_an_mp_lookup_that_breaks_fails_only_its_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from actkit.representatives import Resolution
+
+    real_seat = Resolution.seat
+
+    def seat(self: Any, gss_code: str) -> Any:
+        if gss_code == "E14001409":  # Norwich South
+            raise KeyError("currentRepresentation")
+        return real_seat(self, gss_code)
+
+    monkeypatch.setattr(Resolution, "seat", seat)
+    rows = [
+        ["Ann Able", "1 Street", "NR2 1AB", "", "Mine."],
+        ["Bob Baker", "2 Street", "AB10 1AB", "", "Mine."],
+    ]
+    supporters = write_csv(tmp_path / "s.csv", rows)
+
+    result = batch(supporters, tmp_path / "o", "--offline")
+
+    assert result.exit_code == 1
+    entries = {e["row"]: e for e in manifest(tmp_path / "o")}
+    assert (entries["2"]["status"], entries["3"]["status"]) == ("failed", "ok")
+    assert "KeyError" in entries["2"]["error"]
+    assert "1 unexpected error" in result.stderr
+
+
 def test_a_full_disk_stops_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import actkit.drafting
 

@@ -89,6 +89,8 @@ class Job:
     seat: SeatAnswer | None = None
     duplicate_of: int | None = None
     """The earlier row with the same name and postcode, if any."""
+    lookup_error: str = ""
+    """An unforeseen error while the row's MP was looked up (it fails this row only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +176,8 @@ class Drafter:
         supporter, place, seat = job.supporter, job.place, job.seat
         if not supporter.name:
             raise _RowProblem(Reason.EMPTY_NAME, "the name is empty")
+        if job.lookup_error:
+            raise _RowProblem(Reason.UNEXPECTED, job.lookup_error)
         if job.postcode is None:
             raise _RowProblem(Reason.MALFORMED_POSTCODE, job.postcode_error)
         if place is None or place.problem or place.gss_code is None:
@@ -359,7 +363,13 @@ def seat_needed(job: Job) -> str | None:
 def with_seat(job: Job, seat_of: Callable[[str], SeatAnswer]) -> Job:
     """The job with its MP's details (waiting for them if need be)."""
     gss = seat_needed(job)
-    return replace(job, seat=seat_of(gss)) if gss else job
+    if not gss:
+        return job
+    try:
+        return replace(job, seat=seat_of(gss))
+    except Exception as error:  # a bug in one MP's lookup: that MP's rows fail, not the batch
+        message = f"unexpected error looking up the MP ({type(error).__name__}: {error})"
+        return replace(job, lookup_error=f"{message}; please report it")
 
 
 def draft_in_order(
