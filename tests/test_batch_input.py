@@ -520,3 +520,15 @@ def test_only_a_template_without_words_of_its_own_is_empty(
 
     assert manifest(tmp_path / "o")[0]["status"] == ("failed" if empty else "ok")
     assert ("1 empty letter" in result.stderr) is empty
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_letters_and_manifest_are_private(tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", people(1))
+
+    batch(supporters, tmp_path / "o", "--offline")
+
+    out = tmp_path / "o"
+    assert out.stat().st_mode & 0o777 == 0o700
+    for name in ("manifest.csv", manifest(out)[0]["file"]):
+        assert (out / name).stat().st_mode & 0o777 == 0o600, name

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from actkit import offline
@@ -326,6 +326,7 @@ def test_other_uses_of_sender_values_render_in_full(tmp_path: Path, body: str) -
     assert not renderer._plain_row_values
 
 
+@settings(deadline=None)  # three templates rendered twice: slow on a busy machine
 @given(name=SENDER_TEXT, email=SENDER_TEXT, personal=SENDER_TEXT)
 def test_rendering_by_substitution_matches_a_full_render(
     name: str, email: str, personal: str
