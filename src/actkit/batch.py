@@ -32,6 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from actkit import __version__
 from actkit.drafting import (
     NO_PERSONAL_WORDS,
     Drafter,
@@ -184,6 +185,11 @@ def prepare(csv_path: Path, options: BatchOptions) -> Batch:
         "format": options.fmt,
         "campaign": str(options.campaign.resolve()) if options.campaign else None,
         "columns": supporters.columns.record(),
+        # For the organiser's information; a resumed run may differ in these.
+        "supporters": str(csv_path),
+        "letter_date": options.letter_date.isoformat(),
+        "offline": options.offline,
+        "actkit": __version__,
     }
     earlier = _earlier_run(options, record)
     return Batch(supporters, renderer, options, record, earlier)
