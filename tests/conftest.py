@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured in benchmarks/, never asserted: a property test on a loaded machine
+# must not fail for taking longer than Hypothesis's default 200 ms an example.
+settings.register_profile("actkit", deadline=None)
+settings.load_profile("actkit")
 
 # The local test servers log every request; that is noise in test output.
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -27,6 +33,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("ACTKIT_HOME", str(home))
     monkeypatch.setenv("ACTKIT_POSTCODES_API", CLOSED_PORT_URL)
     monkeypatch.setenv("ACTKIT_MEMBERS_API", CLOSED_PORT_URL)
+    for devolved in ("SCOTTISH_PARLIAMENT", "SENEDD", "NI_ASSEMBLY"):
+        monkeypatch.setenv(f"ACTKIT_{devolved}_API", CLOSED_PORT_URL)
     monkeypatch.delenv("ACTKIT_CAMPAIGN", raising=False)
     # Rich and Typer must not add colour codes to output that tests compare.
     monkeypatch.setenv("TERM", "dumb")

@@ -77,6 +77,10 @@ COMMANDS = [
     ["event", "plan"],
     ["event", "kinds"],
     ["event", "export"],
+    ["serve"],
+    ["supporters"],
+    ["supporters", "export"],
+    ["supporters", "clear"],
 ]
 
 

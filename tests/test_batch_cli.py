@@ -34,6 +34,9 @@ COLUMNS = [
     "file",
     "status",
     "error",
+    "body",
+    "rep_name",
+    "rep_email",
     "row_digest",
     "text_digest",
     "warnings",
@@ -124,6 +127,7 @@ def test_batch_writes_one_letter_per_row_to_each_mp(tmp_path: Path, standin: Sta
 
     assert result.exit_code == 0, result.stderr
     entries = sorted(manifest(out), key=lambda e: int(e["row"]))  # rows finish in any order
+    # The original columns in their order, then those added for other bodies (issue 10).
     assert list(entries[0]) == COLUMNS
     assert [(e["row"], e["constituency"], e["source"], e["status"]) for e in entries] == [
         ("2", "Norwich South", "live", "ok"),

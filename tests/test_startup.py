@@ -16,6 +16,9 @@ HEAVY = [
     "icalendar",
     "urllib3",
     "platformdirs",
+    "flask",
+    "waitress",
+    "secure",
 ]
 
 PROBE = """
@@ -33,7 +36,14 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["lookup", "--help"], ["letter", "--help"], ["event", "--help"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["lookup", "--help"],
+        ["letter", "--help"],
+        ["event", "--help"],
+        ["serve", "--help"],
+    ],
 )
 def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:
     completed = subprocess.run(

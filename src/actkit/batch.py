@@ -41,7 +41,6 @@ from actkit.drafting import (
     Reason,
     RowResult,
     Status,
-    draft_in_order,
     locate,
     seat_needed,
     with_seat,
@@ -70,6 +69,11 @@ MANIFEST_COLUMNS = (
     "file",
     "status",
     "error",
+    # Appended for letters to any representative (batch --to); the columns above keep
+    # their names and order for the spreadsheets and scripts that read them.
+    "body",
+    "rep_name",
+    "rep_email",
     "row_digest",
     "text_digest",
     "warnings",
@@ -86,6 +90,7 @@ RESUME_MUST_MATCH = {
     "format": "format",
     "campaign": "campaign",
     "columns": "column mapping",
+    "to": "--to",
 }
 """What a resumed run must share with the run that started the folder, and its name."""
 
@@ -105,6 +110,8 @@ class BatchOptions:
     columns: tuple[tuple[str, str], ...] = ()
     """``--column FIELD=HEADER`` choices."""
     shard_size: int = SHARD_SIZE
+    to: str = "mp"
+    """Who each supporter writes to (``actkit.bodies.registry.RECIPIENTS``)."""
 
 
 @dataclass
@@ -141,6 +148,8 @@ class BatchReport:
     shard_size: int = 0
     interrupted: bool = False
     """The run was asked to stop before the last row; --resume finishes it."""
+    representatives: set[str] = field(default_factory=set)
+    """Distinct representatives written to (body and name), for ``--to`` other than mp."""
 
     @property
     def failed_rows(self) -> int:
@@ -168,11 +177,13 @@ Progress = Callable[[int], None]
 def prepare(csv_path: Path, options: BatchOptions) -> Batch:
     """Check everything that can be checked before any work: columns, template, facts, and
     whether ``options.out_dir`` may be used."""
+    from actkit.bodies.letters import check_template_suits
     from actkit.facts import load_facts
     from actkit.templates import load_template
 
     supporters = SupporterFile(csv_path, options.columns)
     template = load_template(options.template, options.campaign)
+    check_template_suits(template, options.to)
     renderer = LetterRenderer(
         template, load_facts(options.campaign), max_fact_age_days=options.max_fact_age_days
     )
@@ -185,6 +196,7 @@ def prepare(csv_path: Path, options: BatchOptions) -> Batch:
         "format": options.fmt,
         "campaign": str(options.campaign.resolve()) if options.campaign else None,
         "columns": supporters.columns.record(),
+        "to": options.to,
         # For the organiser's information; a resumed run may differ in these.
         "supporters": str(csv_path),
         "letter_date": options.letter_date.isoformat(),
@@ -223,8 +235,9 @@ class _EarlierRun:
     """What an earlier run left in the folder (for --resume)."""
 
     record: dict[str, Any]
-    entries: list[dict[str, str]]
-    """Finished rows: written letters still on disk."""
+    rows: list[list[dict[str, str]]]
+    """Finished rows, each as its manifest lines (one per letter: ``--to`` can write
+    several): every letter written and still on disk."""
 
 
 def _earlier_run(options: BatchOptions, record: dict[str, Any]) -> _EarlierRun | None:
@@ -246,7 +259,7 @@ def _earlier_run(options: BatchOptions, record: dict[str, Any]) -> _EarlierRun |
             f"{'; '.join(differences)}; use the same settings, another --out, or --force "
             "to start over"
         )
-    return _EarlierRun(earlier, _finished_entries(manifest_path))
+    return _EarlierRun(earlier, _finished_rows(manifest_path))
 
 
 def _differences(earlier: dict[str, Any], record: dict[str, Any]) -> list[str]:
@@ -331,10 +344,12 @@ class Batch:
                 offline=options.offline,
                 http=owned_http,
                 concurrency=options.concurrency,
+                with_mps=options.to == "mp",
             )
+            expand = _recipients(resolution, options, owned_http, self.renderer, report)
             report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
             with resolution:
-                _write_letters(self, drafter, resolution, report, scan, progress, stop)
+                _write_letters(self, drafter, resolution, report, scan, progress, stop, expand)
             report.requests = dict(owned_http.requests_sent)
             report.notes[:0] = resolution.notes
             finishing = time.perf_counter()
@@ -361,7 +376,7 @@ class Batch:
             _rewrite_manifest(manifest_path, scan.kept)  # failed rows are retried
             listed = frozenset(entry["file"] for entry in scan.kept)
             _remove_unlisted_drafts(out_dir, listed, options.fmt)
-            report.already_done = len(scan.kept)
+            report.already_done = len(scan.done_rows)
         else:
             shard_size = options.shard_size if report.rows > options.shard_size else 0
             atomic_write(
@@ -385,10 +400,11 @@ class Batch:
             letter_date=options.letter_date,
             protected=protected,
             shard_size=shard_size,
+            body=_group_body(options.to),
         )
 
     def _kept_entries(self) -> list[dict[str, str]]:
-        return self.earlier.entries if self.earlier else []
+        return [entry for row in self.earlier.rows for entry in row] if self.earlier else []
 
 
 @dataclass
@@ -419,10 +435,10 @@ def _scan(supporters: SupporterFile, earlier: _EarlierRun | None, report: BatchR
             if first != supporter.row:
                 scan.duplicates[supporter.row] = first
                 continue  # its line is written in pass 2, with no letter and no lookup
-        entry = _finished_before(waiting, supporter.digest)
-        if entry is not None:
-            moved += entry["row"] != str(supporter.row)
-            scan.kept.append({**entry, "row": str(supporter.row)})
+        finished = _finished_before(waiting, supporter.digest)
+        if finished is not None:
+            moved += finished[0]["row"] != str(supporter.row)
+            scan.kept.extend({**entry, "row": str(supporter.row)} for entry in finished)
             scan.done_rows.add(supporter.row)
             continue
         with contextlib.suppress(ActkitError):
@@ -432,34 +448,36 @@ def _scan(supporters: SupporterFile, earlier: _EarlierRun | None, report: BatchR
     scan.to_do = report.rows - len(scan.done_rows)
     if earlier is not None:
         _check_still_there(waiting, first_row, supporters.path)
-        report.changes = _changes(moved, scan.to_do, len(earlier.entries))
+        report.changes = _changes(moved, scan.to_do, len(earlier.rows))
     return scan
 
 
-def _finished_before(
-    waiting: dict[str, list[dict[str, str]]], digest: str
-) -> dict[str, str] | None:
-    """The earlier run's finished line for a row with this content, if one is left."""
+_Waiting = dict[str, list[list[dict[str, str]]]]
+"""The earlier run's finished rows (their manifest lines) by row digest."""
+
+
+def _finished_before(waiting: _Waiting, digest: str) -> list[dict[str, str]] | None:
+    """The earlier run's lines for a finished row with this content, if one is left."""
     queue = waiting.get(digest)
     return queue.pop(0) if queue else None
 
 
-def _waiting_for(earlier: _EarlierRun | None) -> dict[str, list[dict[str, str]]]:
+def _waiting_for(earlier: _EarlierRun | None) -> _Waiting:
     """The earlier run's finished rows by row digest, each waiting to be found again."""
-    waiting: dict[str, list[dict[str, str]]] = defaultdict(list)
-    for entry in earlier.entries if earlier else ():
-        waiting[entry["row_digest"]].append(entry)
+    waiting: _Waiting = defaultdict(list)
+    for row in earlier.rows if earlier else ():
+        waiting[row[0]["row_digest"]].append(row)
     return waiting
 
 
 def _check_still_there(
-    waiting: dict[str, list[dict[str, str]]],
-    first_row: dict[tuple[str, str], int],
-    path: Path,
+    waiting: _Waiting, first_row: dict[tuple[str, str], int], path: Path
 ) -> None:
     """Refuse to resume when a row whose letter is written has changed or gone: its letter
     would no longer match the spreadsheet, or a supporter would get a second letter."""
-    lost = sorted((e for queue in waiting.values() for e in queue), key=lambda e: int(e["row"]))
+    lost = sorted(
+        (row[0] for queue in waiting.values() for row in queue), key=lambda e: int(e["row"])
+    )
     if not lost:
         return
     shown = []
@@ -493,6 +511,42 @@ def _plain(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_START) else cell
 
 
+def _recipients(
+    resolution: Resolution,
+    options: BatchOptions,
+    http: HttpClient,
+    renderer: LetterRenderer,
+    report: BatchReport,
+) -> Callable[[Job], list[Job]] | None:
+    """For ``--to`` other than mp: each job becomes one per representative."""
+    if options.to == "mp":
+        return None
+    from actkit.bodies.batching import expand, resolve_recipients
+
+    answers, notes = resolve_recipients(
+        resolution.places,
+        options.to,
+        http=http,
+        offline=options.offline,
+        concurrency=options.concurrency,
+    )
+    report.notes.extend(notes)
+    template = renderer.template
+
+    def per_representative(job: Job) -> list[Job]:
+        jobs = expand(job, answers)
+        return [j for j in jobs if j.recipient is None or template.suits(j.recipient.body)]
+
+    return per_representative
+
+
+def _group_body(to: str) -> str:
+    from actkit.bodies.registry import RECIPIENTS
+
+    group = RECIPIENTS.get(to)
+    return (group.body_id or "") if group else ""
+
+
 def _write_letters(
     batch: Batch,
     drafter: Drafter,
@@ -501,26 +555,31 @@ def _write_letters(
     scan: _Scan,
     progress: Progress | None,
     stop: threading.Event | None,
+    expand: Callable[[Job], list[Job]] | None,
 ) -> None:
-    """Pass 2: draft each row's letter, appending its outcome to the manifest."""
+    """Pass 2: draft each row's letters, appending their outcomes to the manifest."""
     writing = time.perf_counter()
 
     def jobs() -> Iterator[Job]:
         for supporter in batch.supporters.rows():
             if supporter.row not in scan.done_rows:
-                duplicate_of = scan.duplicates.get(supporter.row)
-                yield locate(supporter, resolution.places, duplicate_of)
+                job = locate(supporter, resolution.places, scan.duplicates.get(supporter.row))
+                yield from expand(job) if expand else (job,)
 
-    finished = 0
+    rows_finished: set[str] = set()
     with _manifest(report.manifest) as manifest:
-        for result in draft_in_order(drafter, _ready_first(jobs(), resolution), stop):
+        for job in _ready_first(jobs(), resolution):
+            if stop is not None and stop.is_set():
+                report.interrupted = True  # a letter was left to write: --resume does it
+                break
+            result = drafter.draft(job)
             cells = result.manifest_cells
             manifest.writerow(_neutralised([cells.get(c, "") for c in MANIFEST_COLUMNS]))
             _count(report, result)
-            finished += 1
-            if progress:
+            # Progress is per row (a row may be several letters, one per representative).
+            if progress and cells["row"] not in rows_finished:
                 progress(1)
-    report.interrupted = finished < scan.to_do
+            rows_finished.add(cells["row"])
     report.seconds["write"] = time.perf_counter() - writing
 
 
@@ -565,6 +624,8 @@ def _count(report: BatchReport, result: RowResult) -> None:
             report.mps.add(result.member_id)
         report.offline_rows += result.offline
         report.offline_postcode_rows += result.offline_postcode
+        if result.cells.get("body", "commons") != "commons":
+            report.representatives.add(f"{result.cells['body']}:{result.cells['rep_name']}")
     for warning in result.warnings:
         if warning not in report.notes:
             report.notes.append(warning)
@@ -573,17 +634,28 @@ def _count(report: BatchReport, result: RowResult) -> None:
 # --- the manifest ---------------------------------------------------------------------------
 
 
-def _finished_entries(manifest_path: Path) -> list[dict[str, str]]:
-    """Rows an earlier run finished: letters written and still on disk. Failed and skipped
-    rows are done again (a failed row may succeed now; skipping costs nothing)."""
+def _finished_rows(manifest_path: Path) -> list[list[dict[str, str]]]:
+    """Rows an earlier run finished, each as its lines: every letter of the row written and
+    still on disk. Other rows are done again, whole (a failed letter may succeed now;
+    skipping a blank or duplicate row costs nothing)."""
     folder = manifest_path.parent
+    by_row: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for entry in _read_manifest(manifest_path):
+        by_row[entry["row"]].append(entry)
     return [
-        entry
-        for entry in _read_manifest(manifest_path)
-        if entry["status"] == Status.OK
+        entries
+        for entries in by_row.values()
+        if all(_written(folder, entry) for entry in entries)
+        and len({entry["row_digest"] for entry in entries}) == 1
+    ]
+
+
+def _written(folder: Path, entry: dict[str, str]) -> bool:
+    return (
+        entry["status"] == Status.OK
         and len(entry.get("row_digest") or "") == 32
         and (folder / entry["file"]).is_file()
-    ]
+    )
 
 
 _STATUSES = frozenset(status.value for status in Status)
@@ -632,7 +704,9 @@ def _flag_identical_letters(report: BatchReport) -> None:
 
 
 def _letter_group(entry: dict[str, str]) -> tuple[str, str, str]:
-    return entry["gss_code"], entry["mp_name"], entry["text_digest"]
+    """Letters to one representative (MP or, with --to, any other) with the same words."""
+    recipient = f"{entry.get('body') or 'commons'}:{entry.get('rep_name') or entry['mp_name']}"
+    return entry["gss_code"], recipient, entry["text_digest"]
 
 
 def _with_identical_flag(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -29,9 +29,9 @@ from actkit.postcodes import normalise_postcode
 from actkit.text import address_lines
 
 if TYPE_CHECKING:
-    import threading
     from datetime import date
 
+    from actkit.bodies.model import Representative
     from actkit.representatives import PlaceAnswer, SeatAnswer
     from actkit.supporters import Supporter
 
@@ -91,6 +91,10 @@ class Job:
     """The earlier row with the same name and postcode, if any."""
     lookup_error: str = ""
     """An unforeseen error while the row's MP was looked up (it fails this row only)."""
+    recipient: Representative | None = None
+    """Set for letters to a representative other than the MP (``batch --to``)."""
+    recipient_problem: tuple[str, str] | None = None
+    """(reason, message) when the postcode has nobody in the chosen ``--to`` group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,8 @@ class DraftSettings:
     letters an earlier run wrote for other rows."""
     shard_size: int = 0
     """Rows per subfolder; 0 writes every letter into ``out_dir`` itself."""
+    body: str = "commons"
+    """The body ``--to`` writes to ("" for several): the manifest's ``body`` on failed rows."""
 
 
 def shard_folder(row: int, size: int) -> str:
@@ -162,15 +168,17 @@ class Drafter:
         except BatchStopped:
             raise
         except ActkitError as error:
-            return self._failed(supporter, _reason(error), str(error).split("\n")[0])
+            return self._failed(job, _reason(error), str(error).split("\n")[0])
         except MemoryError:
             raise
         except Exception as error:  # a bug, but one row's bug: the batch goes on
             message = f"unexpected error ({type(error).__name__}: {error}); please report it"
-            return self._failed(supporter, Reason.UNEXPECTED, message.split("\n")[0])
+            return self._failed(job, Reason.UNEXPECTED, message.split("\n")[0])
 
-    def _failed(self, supporter: Supporter, reason: str, message: str) -> RowResult:
-        return RowResult(Status.FAILED, _row_cells(supporter, message), reason)
+    def _failed(self, job: Job, reason: str, message: str) -> RowResult:
+        body = job.recipient.body if job.recipient else self.settings.body
+        cells = {**_row_cells(job.supporter, message), "body": body}
+        return RowResult(Status.FAILED, cells, reason)
 
     def _draft(self, job: Job) -> RowResult:
         supporter, place, seat = job.supporter, job.place, job.seat
@@ -183,12 +191,15 @@ class Drafter:
         if place is None or place.problem or place.gss_code is None:
             problem = place.problem if place and place.problem else "no constituency"
             raise _RowProblem(_place_reason(place, problem), problem)
+        if job.recipient_problem:
+            raise _RowProblem(*job.recipient_problem)
         if seat is None or seat.mp is None:
             raise _RowProblem(Reason.NO_MP, seat.problem if seat and seat.problem else "no MP")
         settings = self.settings
         if settings.fmt == "eml":
             _check_email_possible(supporter, seat.mp)
         source: Source = "offline" if "offline" in (place.source, seat.source) else "live"
+        rep = job.recipient
         letter = require_words(
             self.renderer.render(
                 mp=seat.mp,
@@ -197,19 +208,24 @@ class Drafter:
                 personal=supporter.personal,
                 letter_date=settings.letter_date,
                 source=source,
+                **({"role": rep.role, "body_id": rep.body} if rep else {}),
             )
         )
-        name = self._write(supporter, letter)
+        # Several letters per supporter (batch --to): the recipient goes in the name.
+        name = self._write(supporter, letter, f"-{slug(seat.mp.full_title)}" if rep else "")
         cells = {
             "row": str(supporter.row),
             "name": supporter.name,
             "postcode": job.postcode,
             "constituency": seat.constituency.name,
-            "gss_code": place.gss_code,
-            "mp_name": seat.mp.name,
-            "mp_email": seat.mp.email or "",
+            "gss_code": seat.constituency.gss_code if rep else place.gss_code,
+            "mp_name": "" if rep else seat.mp.name,
+            "mp_email": "" if rep else (seat.mp.email or ""),
             "source": source,
             "file": name,
+            "body": rep.body if rep else "commons",
+            "rep_name": seat.mp.name,
+            "rep_email": seat.mp.email or "",
             "row_digest": supporter.digest,
             "text_digest": letter.form_digest.hex(),
             "warnings": "" if letter.has_personal else NO_PERSONAL_WORDS,
@@ -226,11 +242,11 @@ class Drafter:
             self._new_warnings(letter.warnings),
         )
 
-    def _write(self, supporter: Supporter, letter: Letter) -> str:
+    def _write(self, supporter: Supporter, letter: Letter, to_whom: str) -> str:
         """Write the letter; return its path relative to the output folder."""
         settings = self.settings
         folder = shard_folder(supporter.row, settings.shard_size) if settings.shard_size else ""
-        name = self._free_name(folder, supporter)
+        name = self._free_name(folder, supporter, to_whom)
         directory = settings.out_dir / folder if folder else settings.out_dir
         try:
             if folder not in self._folders:
@@ -247,9 +263,9 @@ class Drafter:
             ) from None
         return f"{folder}/{name}" if folder else name
 
-    def _free_name(self, folder: str, supporter: Supporter) -> str:
+    def _free_name(self, folder: str, supporter: Supporter, to_whom: str) -> str:
         """``000042-alex-example.txt``, or with the row's digest added if that is taken."""
-        stem = f"{supporter.row:06d}-{slug(supporter.name)}"
+        stem = f"{supporter.row:06d}-{slug(supporter.name)}{to_whom}"
         fmt = self.settings.fmt
         protected = self.settings.protected
         name = f"{stem}.{fmt}"
@@ -357,6 +373,8 @@ def locate(
 def seat_needed(job: Job) -> str | None:
     """The GSS code whose MP this job waits for, if any."""
     place = job.place
+    if job.recipient is not None or job.recipient_problem is not None:
+        return None  # batch --to: the representative is already known
     return place.gss_code if place and place.gss_code and not place.problem else None
 
 
@@ -370,13 +388,3 @@ def with_seat(job: Job, seat_of: Callable[[str], SeatAnswer]) -> Job:
     except Exception as error:  # a bug in one MP's lookup: that MP's rows fail, not the batch
         message = f"unexpected error looking up the MP ({type(error).__name__}: {error})"
         return replace(job, lookup_error=f"{message}; please report it")
-
-
-def draft_in_order(
-    drafter: Drafter, jobs: Iterable[Job], stop: threading.Event | None
-) -> Iterator[RowResult]:
-    """Draft jobs one by one, until they run out or ``stop`` is set."""
-    for job in jobs:
-        if stop is not None and stop.is_set():
-            return
-        yield drafter.draft(job)

@@ -85,10 +85,30 @@ class PostcodeNotFound(NoAnswer):
     reason = "unknown postcode"
 
 
+class PostcodeTerminated(PostcodeNotFound):
+    """A postcode that was in use once and has been terminated."""
+
+
 class NoRepresentative(NoAnswer):
     """A real postcode with no MP to write to (Crown Dependencies, vacant seats)."""
 
     reason = "no MP"
+
+
+class NoWestminsterMP(NoRepresentative):
+    """The Channel Islands and the Isle of Man: real postcodes, but no seat at Westminster."""
+
+    def __init__(self, message: str, *, country: str) -> None:
+        super().__init__(message)
+        self.country = country
+
+
+class VacantSeat(NoRepresentative):
+    """The constituency has no MP until a by-election fills the seat."""
+
+    def __init__(self, message: str, *, constituency: str) -> None:
+        super().__init__(message)
+        self.constituency = constituency
 
 
 class ServiceUnavailable(ActkitError):

@@ -323,11 +323,14 @@ class LetterRenderer:
         personal: str,
         letter_date: date,
         source: Source = "live",
+        role: str = "MP",
+        body_id: str = "commons",
     ) -> Letter:
+        """``mp`` is the recipient whatever their body (``role`` and ``body_id`` say which)."""
         personal_text = multi_line(personal)
 
         def context() -> dict[str, Any]:
-            return _context(mp, constituency, sender, personal_text, letter_date)
+            return _context(mp, constituency, sender, personal_text, letter_date, (role, body_id))
 
         if self._plain_row_values:
             values = [
@@ -337,7 +340,7 @@ class LetterRenderer:
                 markdown_escape(personal_text),
             ]  # in the order of _ROW_VALUES
             body, cited, form_digest = self._render_by_substitution(
-                values, context, (mp, constituency, letter_date)
+                values, context, (mp, constituency, letter_date, role, body_id)
             )
         else:
             full_context = context()
@@ -550,10 +553,20 @@ def _mp_context(mp: MP, constituency: Constituency) -> dict[str, str]:
 
 
 def _context(
-    mp: MP, constituency: Constituency, sender: Sender, personal: str, letter_date: date
+    mp: MP,
+    constituency: Constituency,
+    sender: Sender,
+    personal: str,
+    letter_date: date,
+    role_and_body: tuple[str, str] = ("MP", "commons"),
 ) -> dict[str, Any]:
+    # ``rep`` is the recipient, whatever their body; ``mp`` stays for templates written
+    # before there were other bodies, and is the same recipient.
+    recipient = {**_mp_context(mp, constituency), "role": role_and_body[0]}
+    recipient["body"] = role_and_body[1]
     return {
-        "mp": dict(_mp_context(mp, constituency)),
+        "rep": recipient,
+        "mp": dict(recipient),
         "sender": {
             "name": _safe(sender.name),
             "address": [_safe(line) for line in sender.address],

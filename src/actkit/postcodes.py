@@ -7,7 +7,12 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from actkit.errors import InvalidPostcode, PostcodeNotFound, ServiceUnavailable
+from actkit.errors import (
+    InvalidPostcode,
+    PostcodeNotFound,
+    PostcodeTerminated,
+    ServiceUnavailable,
+)
 from actkit.models import Constituency, Place
 
 if TYPE_CHECKING:
@@ -130,7 +135,7 @@ def _not_found(postcode: str, body: Any) -> Exception:
     error = body.get("error") if isinstance(body, Mapping) else None
     terminated = body.get("terminated") if isinstance(body, Mapping) else None
     if isinstance(terminated, Mapping):
-        return PostcodeNotFound(
+        return PostcodeTerminated(
             f"{postcode} is no longer in use: it was terminated {_when(terminated)}. "
             "Use the current postcode of the address (check a recent letter or bill)"
         )

@@ -17,7 +17,14 @@ from datetime import date, timedelta
 from typing import Any
 
 from actkit import offline as snapshot
-from actkit.errors import ActkitError, NoRepresentative, OfflineUnavailable, ServiceUnavailable
+from actkit.errors import (
+    ActkitError,
+    NoRepresentative,
+    NoWestminsterMP,
+    OfflineUnavailable,
+    ServiceUnavailable,
+    VacantSeat,
+)
 from actkit.http import HttpClient, members_api, postcodes_api
 from actkit.models import (
     HOUSE_OF_COMMONS_ADDRESS,
@@ -141,9 +148,10 @@ def _representative(value: Mapping[str, Any], constituency: Constituency) -> MP:
     member = representation.get("member") if isinstance(representation, Mapping) else None
     member_value = member.get("value") if isinstance(member, Mapping) else None
     if not isinstance(member_value, Mapping):
-        raise NoRepresentative(
+        raise VacantSeat(
             f"{constituency.name} has no MP at the moment: the seat is vacant until a "
-            "by-election fills it"
+            "by-election fills it",
+            constituency=constituency.name,
         )
     return parse_member(member_value)
 
@@ -282,7 +290,9 @@ def find_mp(
 def constituency_of(place: Place) -> Constituency:
     """The place's constituency, or the reason it has no Westminster MP."""
     if place.country in NO_WESTMINSTER_MP:
-        raise NoRepresentative(no_westminster_mp(place.postcode, place.country))
+        raise NoWestminsterMP(
+            no_westminster_mp(place.postcode, place.country), country=place.country
+        )
     if place.constituency is None:
         raise NoRepresentative(
             f"postcodes.io lists no Westminster constituency for {place.postcode}"
@@ -466,7 +476,12 @@ class Resolution:
 
 
 def resolve_many(
-    postcodes: Iterable[str], *, offline: bool, http: HttpClient, concurrency: int = 4
+    postcodes: Iterable[str],
+    *,
+    offline: bool,
+    http: HttpClient,
+    concurrency: int = 4,
+    with_mps: bool = True,
 ) -> Resolution:
     """Constituency and MP for many normalised postcodes, with as few requests as possible.
 
@@ -492,7 +507,8 @@ def resolve_many(
         # A seat reached through a live postcode answer gets a live MP; one reached only
         # through offline answers (the service was down) stays offline.
         live = {a.gss_code for a in resolution.places.values() if a.gss_code and a.source == "live"}
-        _resolve_seats(seats, live, resolution, http=http, concurrency=concurrency)
+        if with_mps:  # batches to other bodies (batch --to) need only the places
+            _resolve_seats(seats, live, resolution, http=http, concurrency=concurrency)
     except BaseException:
         resolution.close()
         raise
