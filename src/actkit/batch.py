@@ -82,7 +82,7 @@ MANIFEST_COLUMNS = (
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHARD_SIZE = 1000
 """Batches of more rows than this put their letters in subfolders of this many rows."""
-IDENTICAL = "identical to {count:,} other letter{s} to this MP"
+IDENTICAL = "identical to {count:,} other letter{s} to this {whom}"
 _IDENTICAL_START = IDENTICAL.split("{", 1)[0]
 RESUME_MUST_MATCH = {
     "template": "template",
@@ -718,7 +718,8 @@ def _with_identical_flag(
     ]
     others = groups[_letter_group(entry)] - 1 if entry["status"] == Status.OK else 0
     if others > 0:
-        warnings.append(IDENTICAL.format(count=others, s="" if others == 1 else "s"))
+        whom = "MP" if (entry.get("body") or "commons") == "commons" else "representative"
+        warnings.append(IDENTICAL.format(count=others, s="" if others == 1 else "s", whom=whom))
     return {**entry, "warnings": "; ".join(warnings)}
 
 

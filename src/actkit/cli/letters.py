@@ -685,17 +685,18 @@ def _summarise(report: Any, options: Any, supporters: Path) -> None:
             "the manifest)."
         )
         warn(offline_notice(date.today(), postcode_offline=report.offline_postcode_rows > 0))
-    _personalisation(report)
+    _personalisation(report, options.to)
     warn_all(report.notes)
 
 
-def _personalisation(report: Any) -> None:
+def _personalisation(report: Any, to: str) -> None:
     if not report.letters:
         return
     identical = report.identical_letters
+    whom = "MP" if to == "mp" else "representative"
     info(
         f"Personalisation: {report.with_personal:,} of {report.letters:,} letters include the "
-        f"supporter's own words; {identical:,} are identical to another letter to the same MP "
+        f"supporter's own words; {identical:,} are identical to another letter to the same {whom} "
         f"once names and addresses are taken out ({report.distinct_texts:,} distinct texts)."
     )
     if identical:
