@@ -55,6 +55,7 @@ from actkit.models import HOUSE_OF_COMMONS_ADDRESS, MP, Constituency
 from actkit.postcodes import normalise_postcode
 from actkit.representatives import Resolution, resolve_many
 from actkit.supporters import ColumnMap, SupporterFile, supporter_identity
+from actkit.text import FORMULA_START, neutralise_formula
 
 MANIFEST = "manifest.csv"
 RUN_RECORD = "batch.json"
@@ -80,7 +81,6 @@ MANIFEST_COLUMNS = (
     "warnings",
 )
 """Append new columns just before ``warnings``, which stays last."""
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHARD_SIZE = 1000
 """Batches of more rows than this put their letters in subfolders of this many rows."""
 IDENTICAL = "identical to {count:,} other letter{s} to this {whom}"
@@ -111,6 +111,8 @@ class BatchOptions:
     columns: tuple[tuple[str, str], ...] = ()
     """``--column FIELD=HEADER`` choices."""
     shard_size: int = SHARD_SIZE
+    keep_letters: bool = False
+    """Hand each letter to ``on_result`` too (for a print pack or a mail-merge file)."""
     to: str = "mp"
     """Who each supporter writes to (``actkit.bodies.registry.RECIPIENTS``)."""
 
@@ -322,6 +324,7 @@ class Batch:
         on_total: Callable[[int], None] | None = None,
         http: HttpClient | None = None,
         stop: threading.Event | None = None,
+        on_result: Callable[[RowResult], None] | None = None,
     ) -> BatchReport:
         """Write one draft per supporter into ``options.out_dir``; see the module docstring.
 
@@ -350,7 +353,9 @@ class Batch:
             expand = _recipients(resolution, options, owned_http, self.renderer, report)
             report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
             with resolution:
-                _write_letters(self, drafter, resolution, report, scan, progress, stop, expand)
+                _write_letters(
+                    self, drafter, resolution, report, scan, progress, stop, expand, on_result
+                )
             report.requests = dict(owned_http.requests_sent)
             report.notes[:0] = resolution.notes
             finishing = time.perf_counter()
@@ -401,6 +406,7 @@ class Batch:
             letter_date=options.letter_date,
             protected=protected,
             shard_size=shard_size,
+            keep_letters=options.keep_letters,
             body=_group_body(options.to),
         )
 
@@ -557,6 +563,7 @@ def _write_letters(
     progress: Progress | None,
     stop: threading.Event | None,
     expand: Callable[[Job], list[Job]] | None,
+    on_result: Callable[[RowResult], None] | None = None,
 ) -> None:
     """Pass 2: draft each row's letters, appending their outcomes to the manifest."""
     writing = time.perf_counter()
@@ -577,6 +584,8 @@ def _write_letters(
             cells = result.manifest_cells
             manifest.writerow(_neutralised([cells.get(c, "") for c in MANIFEST_COLUMNS]))
             _count(report, result)
+            if on_result is not None:
+                on_result(result)
             # Progress is per row (a row may be several letters, one per representative).
             if progress and cells["row"] not in rows_finished:
                 progress(1)
@@ -886,4 +895,4 @@ class _FlushingWriter:
 
 def _neutralised(cells: list[str]) -> list[str]:
     """Stop a spreadsheet running a cell as a formula (CSV injection)."""
-    return [f"'{cell}" if cell.startswith(FORMULA_START) else cell for cell in cells]
+    return [neutralise_formula(cell) for cell in cells]

@@ -113,6 +113,8 @@ class RowResult:
     has_personal: bool = False
     warnings: tuple[str, ...] = ()
     """Batch-wide warnings met for the first time (a stale fact), for the report."""
+    letter: Letter | None = None
+    """The letter itself, when ``DraftSettings.keep_letters`` asks for it (packs)."""
 
     @property
     def manifest_cells(self) -> dict[str, str]:
@@ -131,6 +133,7 @@ class DraftSettings:
     letters an earlier run wrote for other rows."""
     shard_size: int = 0
     """Rows per subfolder; 0 writes every letter into ``out_dir`` itself."""
+    keep_letters: bool = False
     body: str = "commons"
     """The body ``--to`` writes to ("" for several): the manifest's ``body`` on failed rows."""
 
@@ -239,7 +242,8 @@ class Drafter:
             source == "offline",
             place.source == "offline",
             letter.has_personal,
-            self._new_warnings(letter.warnings),
+            self._new_warnings((*seat.warnings, *letter.warnings)),
+            letter if settings.keep_letters else None,
         )
 
     def _write(self, supporter: Supporter, letter: Letter, to_whom: str) -> str:
@@ -301,9 +305,8 @@ def _reason(error: ActkitError) -> str:
 
 def _place_reason(place: PlaceAnswer | None, problem: str) -> str:
     # A code on the answer wins; the messages are matched only for answers without one.
-    code = getattr(place, "reason", None)
-    if isinstance(code, str) and code:
-        return code
+    if place is not None and place.reason:
+        return place.reason
     if "no MP at Westminster" in problem:
         return Reason.NO_WESTMINSTER_MP
     if "not a postcode in use" in problem or "no longer in use" in problem:

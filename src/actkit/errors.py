@@ -83,6 +83,25 @@ class PostcodeNotFound(NoAnswer):
     """A well-formed postcode that does not exist."""
 
     reason = "unknown postcode"
+    """A stable code for reports and manifests: match this, never the message."""
+
+
+class NoSuchDistrict(PostcodeNotFound):
+    """Offline: no GB postcode district has this outward code ("AB1", "ZZ9")."""
+
+    reason = "no such district"
+
+
+class NotInOfflineList(PostcodeNotFound):
+    """Offline: a real district, but the postcode is not in the offline list of postcodes."""
+
+    reason = "not in offline postcode list"
+
+
+class NotInUK(NoAnswer):
+    """A postcode outside the UK's four nations (Channel Islands, Isle of Man)."""
+
+    reason = "not in the UK"
 
 
 class PostcodeTerminated(PostcodeNotFound):

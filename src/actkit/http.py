@@ -8,9 +8,12 @@ goes wrong on the wire becomes ``ServiceUnavailable`` naming the service and the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +21,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests  # noqa: TID251  # this module is the HTTP choke point
-import requests_cache  # noqa: TID251
 from requests.adapters import HTTPAdapter  # noqa: TID251
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 from urllib3.util.retry import Retry
@@ -26,6 +28,32 @@ from urllib3.util.retry import Retry
 from actkit import __version__
 from actkit.errors import ServiceUnavailable
 from actkit.paths import cache_dir
+
+UNUSED_SERIALIZERS = ("yaml", "tomlkit", "bson", "ujson", "orjson")
+"""Libraries requests-cache imports, if installed, for serializers actkit never uses (the
+cache is SQLite with the default serializer): about 20 ms a live lookup need not pay."""
+
+
+@contextlib.contextmanager
+def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
+    """Make ``import`` of these modules fail for a moment, unless already imported.
+
+    requests-cache treats an optional library that fails to import as not installed;
+    afterwards the modules import normally for whoever needs them (actkit reads YAML).
+    """
+    hidden = [name for name in modules if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # documented: import fails
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
+
+
+with _hidden(UNUSED_SERIALIZERS):
+    import requests_cache  # noqa: TID251
 
 POSTCODES_API_ENV = "ACTKIT_POSTCODES_API"
 MEMBERS_API_ENV = "ACTKIT_MEMBERS_API"

@@ -149,8 +149,24 @@ def data_info(as_json: JsonOption = False) -> None:
     from actkit import offline
 
     sets = offline.datasets()
+    changes = offline.seats_changed_after_snapshot()
     if as_json:
-        print_json({"datasets": sets, "attribution": offline.attribution()})
+        print_json(
+            {
+                "datasets": sets,
+                "changes_after_snapshot": [
+                    {
+                        "gss_code": change.gss_code,
+                        "constituency": change.constituency_name,
+                        "seen": change.seen.isoformat(),
+                        "change": change.change,
+                        "source": change.source,
+                    }
+                    for change in changes
+                ],
+                "attribution": offline.attribution(),
+            }
+        )
         return
     for key, entry in sets.items():
         typer.echo(f"{key}: {entry['description']}")
@@ -159,6 +175,11 @@ def data_info(as_json: JsonOption = False) -> None:
         typer.echo(f"  source:  {entry['source']}")
         typer.echo(f"  licence: {entry['licence']}")
     typer.echo("")
+    if changes:
+        typer.echo(f"Seats known to have changed since the MP data of {offline.mps_as_of()}:")
+        for change in changes:
+            typer.echo(f"  {change.constituency_name} ({change.seen}): {change.change}")
+        typer.echo("")
     typer.echo(offline.attribution().rstrip())
 
 
