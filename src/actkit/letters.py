@@ -323,13 +323,17 @@ class LetterRenderer:
         personal: str,
         letter_date: date,
         source: Source = "live",
+        extra: Mapping[str, Any] | None = None,
     ) -> Letter:
+        """``extra`` adds variables to the template's context (``previous`` for a
+        follow-up); its text must already be Markdown-escaped."""
         personal_text = multi_line(personal)
 
         def context() -> dict[str, Any]:
-            return _context(mp, constituency, sender, personal_text, letter_date)
+            base = _context(mp, constituency, sender, personal_text, letter_date)
+            return {**base, **extra} if extra else base
 
-        if self._plain_row_values:
+        if self._plain_row_values and not extra:
             values = [
                 _safe(sender.name),
                 _safe(sender.postcode),

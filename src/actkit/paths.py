@@ -39,3 +39,18 @@ def config_dir() -> Path:
 
 def config_file() -> Path:
     return config_dir() / "config.toml"
+
+
+def data_dir() -> Path:
+    """Directory for data actkit keeps for the user (the letter log)."""
+    home = _home_override()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def log_file() -> Path:
+    """The letter log: a SQLite database that never leaves the machine."""
+    return data_dir() / "log.db"

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from actkit import __version__
-from actkit.cli import events, letters, lookup, settings
+from actkit.cli import chase, events, letters, log, lookup, report, settings
 from actkit.cli._common import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ def _root(
     """Advocacy action toolkit."""
 
 
-for _module in (lookup, letters, events, settings):
+for _module in (lookup, letters, events, log, chase, report, settings):
     _module.register(app)
 
 

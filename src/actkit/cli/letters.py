@@ -22,6 +22,7 @@ from actkit.cli._common import (
     warn_all,
     write_result,
 )
+from actkit.cli.log import NoLogOption, record_batch, record_letter
 
 if TYPE_CHECKING:
     from actkit.letters import Sender
@@ -125,6 +126,7 @@ def letter_write(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --output if it exists.")
     ] = False,
+    no_log: NoLogOption = False,
 ) -> None:
     """Write a letter to your MP from a template, with every fact cited.
 
@@ -160,7 +162,12 @@ def letter_write(
     warn_all(letter.warnings)
     if not letter.has_personal:
         warn(NO_PERSONAL)
-    write_result(render(letter, chosen_format), output, force=force)
+    content = render(letter, chosen_format)
+    write_result(content, output, force=force)
+    # Letter log (issue 11): the logic lives in actkit.cli.log.
+    record_letter(
+        letter, fmt=chosen_format, content=content, output=output, campaign=campaign, no_log=no_log
+    )
 
 
 def _sender(
@@ -383,6 +390,7 @@ def letter_batch(
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
     ] = None,
+    no_log: NoLogOption = False,
 ) -> None:
     """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
 
@@ -416,6 +424,7 @@ def letter_batch(
             *prepared, options, progress=progress, on_total=on_total, stop=stop
         )
     _summarise(report, options)
+    record_batch(options, report, prepared[1].template, no_log=no_log)  # letter log (issue 11)
     if report.interrupted:
         info("Interrupted: run the same command with --resume to finish the rest.")
     raise typer.Exit(int(report.exit_code))

@@ -22,7 +22,8 @@ def register(app: typer.Typer) -> None:
 @reports_errors
 def config_set(
     key: Annotated[
-        str, typer.Argument(help="name, address, postcode, email or max_fact_age_days.")
+        str,
+        typer.Argument(help="name, address, postcode, email, max_fact_age_days or log (on/off)."),
     ],
     value: Annotated[str, typer.Argument(help="The value to save.")],
 ) -> None:
