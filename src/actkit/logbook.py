@@ -232,6 +232,9 @@ class Logbook:
             self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
+            # Deleted letters are overwritten with zeros, not just unlinked (some builds
+            # default to off).
+            self._db.execute("PRAGMA secure_delete = ON")
             self.schema_version = migrate(self._db, migrations)
         except sqlite3.DatabaseError as error:
             self._db.close()
