@@ -117,8 +117,7 @@ for n in range(40):
 def test_concurrent_writers_do_not_corrupt_the_log(tmp_path: Path) -> None:
     path = tmp_path / "log.db"
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"writer{i}"])
-        for i in range(4)
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), f"writer{i}"]) for i in range(4)
     ]
     assert [writer.wait(timeout=120) for writer in writers] == [0, 0, 0, 0]
     with Logbook(path) as book:
