@@ -77,6 +77,15 @@ COMMANDS = [
     ["event", "plan"],
     ["event", "kinds"],
     ["event", "export"],
+    ["log"],
+    ["log", "show"],
+    ["log", "forget"],
+    ["log", "export"],
+    ["log", "path"],
+    ["sent"],
+    ["replied"],
+    ["chase"],
+    ["report"],
 ]
 
 

@@ -16,6 +16,8 @@ HEAVY = [
     "icalendar",
     "urllib3",
     "platformdirs",
+    "sqlite3",
+    "holidays",
 ]
 
 PROBE = """
@@ -33,7 +35,16 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["--version"], ["lookup", "--help"], ["letter", "--help"], ["event", "--help"]],
+    [
+        ["--help"],
+        ["--version"],
+        ["lookup", "--help"],
+        ["letter", "--help"],
+        ["event", "--help"],
+        ["log", "--help"],
+        ["chase", "--help"],
+        ["report", "--help"],
+    ],
 )
 def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:
     completed = subprocess.run(
