@@ -12,6 +12,7 @@ was written) → ``replied``. Ids are shown as ``L`` and a number.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -67,6 +68,14 @@ def digest(content: str | bytes) -> str:
 
 def now_utc() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@functools.lru_cache(maxsize=4096)
+def _chase_date(sent_on: date, after_working_days: int, nation_id: str) -> date:
+    # A batch's letters share a few sending days: count each day's working days once.
+    from actkit.workdays import add_working_days
+
+    return add_working_days(sent_on, after_working_days, nation_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,9 +172,7 @@ class LoggedLetter:
         """The day a sent letter without a reply is due a chase; None otherwise."""
         if self.sent is None or self.replied is not None:
             return None
-        from actkit.workdays import add_working_days
-
-        return add_working_days(self.sent.on, after_working_days, self.nation_id)
+        return _chase_date(self.sent.on, after_working_days, self.nation_id)
 
     def to_json(self) -> dict[str, Any]:
         """The stable shape of ``actkit log --json`` (keys are a contract)."""
