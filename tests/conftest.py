@@ -14,6 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
+
+# Speed is measured in benchmarks/, never asserted: a property test on a loaded machine
+# must not fail for taking longer than Hypothesis's default 200 ms an example.
+settings.register_profile("actkit", deadline=None)
+settings.load_profile("actkit")
 
 # The local test servers log every request; that is noise in test output.
 logging.getLogger("werkzeug").setLevel(logging.ERROR)

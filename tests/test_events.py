@@ -78,31 +78,39 @@ def topics(plan: Plan) -> list[str]:
 
 class TestNoticeDeadline:
     @pytest.mark.parametrize(
-        ("nation", "due", "law"),
+        ("nation", "due", "send_by", "law"),
         [
-            ("england", "2026-12-05", "Public Order Act 1986 s.11"),
-            ("wales", "2026-12-05", "Public Order Act 1986 s.11"),
-            ("scotland", "2026-11-14", "Civic Government (Scotland) Act 1982 s.62"),
+            ("england", "2026-12-05", "2026-12-04", "Public Order Act 1986 s.11"),
+            ("wales", "2026-12-05", "2026-12-04", "Public Order Act 1986 s.11"),
+            (
+                "scotland",
+                "2026-11-14",
+                "2026-11-13",
+                "Civic Government (Scotland) Act 1982 s.62",
+            ),
             (
                 "northern-ireland",
-                "2026-11-14",
+                "2026-11-13",
+                "2026-11-13",
                 "Public Processions (Northern Ireland) Act 1998 s.6",
             ),
         ],
     )
     def test_march_notice_is_counted_back_from_the_event(
-        self, nation: str, due: str, law: str
+        self, nation: str, due: str, send_by: str, law: str
     ) -> None:
-        """6 clear days (E&W) means the event date minus 7; Scotland and NI, minus 28."""
+        """E&W 6 clear days: minus 7; Scotland "not later than 28 days": minus 28; NI
+        "not less than 28 days" (28 clear days): minus 29. The task is dated send_by."""
         plan = make(nation=nation)
         notice = plan.legal_notice
         assert notice.required is True
         assert notice.due == dt.date.fromisoformat(due)
+        assert notice.send_by == dt.date.fromisoformat(send_by)
         assert notice.law == law
         assert notice.url.startswith("https://www.legislation.gov.uk/")
         legal = [task for task in plan.tasks if task.legal]
         assert len(legal) == 1
-        assert legal[0].due == notice.due
+        assert legal[0].due == notice.send_by
         assert law in legal[0].title
 
     def test_clear_days_exclude_delivery_day_and_event_day(self) -> None:
@@ -164,7 +172,8 @@ class TestNoticeDeadline:
         plan = make(kind="rally", nation="northern-ireland")
         form = [t for t in plan.tasks if "Form 11/3" in t.title]
         assert len(form) == 1
-        assert form[0].due == EVENT - dt.timedelta(days=14)
+        # "Not later than 14 days" (s.7(2)): Saturday 28 November, so Friday 27th.
+        assert form[0].due == dt.date(2026, 11, 27)
         assert form[0].title.startswith("Only if")
 
 
@@ -280,7 +289,7 @@ class TestNotes:
         plan = make(kind="rally", venue="Trafalgar Square, London")
         assert any("Greater London Authority" in p.text for p in plan.legal_notice.may_apply)
         gla = [t for t in plan.tasks if "GLA" in t.title]
-        assert gla and gla[0].due == EVENT - dt.timedelta(days=20)
+        assert gla and gla[0].due == dt.date(2026, 11, 24)  # the 14th working day before
 
     def test_parliament_square_via_the_route(self) -> None:
         plan = make(route="Whitehall to Parliament Square")
@@ -571,8 +580,8 @@ def test_every_kind_and_nation_gives_a_valid_plan_in_every_format(kind: str, nat
     assert data["tasks"] and data["roles"] and data["kit"] and data["notes"]
     for fmt in ("md", "html", "json", "ics", "csv"):
         text = render(plan, fmt)
-        assert "Guidance checked May 2026" in text
-    assert render_markdown(plan).rstrip().endswith("Guidance checked May 2026.*")
+        assert "Guidance checked December 2026" in text
+    assert render_markdown(plan).rstrip().endswith("Guidance checked December 2026.*")
 
 
 @settings(max_examples=60, deadline=None)
@@ -637,7 +646,7 @@ class TestRenderers:
         assert html.startswith("<!DOCTYPE html>")
         assert html.rstrip().endswith("</html>")
         body_end = html.rsplit("</body>", 1)[0].rstrip()
-        assert body_end.endswith("Guidance checked May 2026.</p>")
+        assert body_end.endswith("Guidance checked December 2026.</p>")
 
     def test_html_shows_warning_and_overdue(self) -> None:
         html = render_html(make(today=dt.date(2026, 12, 8)))
@@ -662,14 +671,14 @@ class TestRenderers:
         assert main.decoded("dtstart") == EVENT
         assert main.decoded("dtend") == EVENT + dt.timedelta(days=1)
         assert str(main["summary"]) == "March: Market Square, Norwich"
-        assert "Guidance checked May 2026." in str(main["description"])
+        assert "Guidance checked December 2026." in str(main["description"])
         for event, task in zip(events[1:], plan.tasks, strict=True):
             assert event.decoded("dtstart") == task.due
             assert str(event["summary"]).endswith(task.title)
         uids = [str(e["uid"]) for e in events]
         assert len(set(uids)) == len(uids)
         notice = [e for e in events if "s.11" in str(e["summary"])]
-        assert len(notice) == 1 and notice[0].decoded("dtstart") == dt.date(2026, 12, 5)
+        assert len(notice) == 1 and notice[0].decoded("dtstart") == dt.date(2026, 12, 4)
 
     def test_ics_timed_event_in_uk_time_with_default_duration(self) -> None:
         text = render_ics(make(time="14:00"))

@@ -106,8 +106,8 @@ class TestPlan:
         result = plan()
         assert result.exit_code == 0, result.stderr
         assert result.stdout.startswith("# March plan: Saturday 12 December 2026\n")
-        assert "- [ ] Sat 5 Dec 2026: **Deliver written notice" in result.stdout
-        assert result.stdout.rstrip().endswith("Guidance checked May 2026.*")
+        assert "- [ ] Fri 4 Dec 2026: **Deliver written notice" in result.stdout
+        assert result.stdout.rstrip().endswith("Guidance checked December 2026.*")
 
     def test_warnings_go_to_stderr_and_into_the_document(self) -> None:
         result = run(*BASE[:-1], "2026-12-09", "--nation", "england")
@@ -264,7 +264,7 @@ class TestVenuePostcode:
         ("country", "nation", "due"),
         [("England", "england", "2026-12-05"), ("Wales", "wales", "2026-12-05"),
          ("Scotland", "scotland", "2026-11-14"),
-         ("Northern Ireland", "northern-ireland", "2026-11-14")],
+         ("Northern Ireland", "northern-ireland", "2026-11-13")],
     )  # fmt: skip
     def test_nation_comes_from_the_postcode(
         self, monkeypatch: pytest.MonkeyPatch, country: str, nation: str, due: str

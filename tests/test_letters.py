@@ -249,7 +249,7 @@ def test_duplicate_ids_are_reported() -> None:
 
 def test_bundled_facts_load_and_unverified_ones_are_marked() -> None:
     facts = load_facts()
-    assert len(facts) == 40
+    assert len(facts) == 47
     unverified = {f.id for f in facts.values() if not f.verified}
     assert unverified == {
         "russia-11-hospitals-since-nov-2019",

@@ -72,3 +72,40 @@ def test_help_documents_exit_codes() -> None:
     result = run("--help")
     assert "Exit codes" in result.stdout
     assert "3 services unreachable" in " ".join(result.stdout.split())
+
+
+def test_the_root_help_lines_are_the_commands_own() -> None:
+    """The lazy tree lists commands without importing them: its lines must not drift."""
+    from actkit.cli import COMMANDS
+    from actkit.cli._lazy import _load
+
+    for name, entry in COMMANDS.items():
+        command = _load(entry.module, None)[name]
+        assert command.get_short_help_str(limit=1000) == entry.help, name
+
+
+def test_every_registered_command_is_in_the_lazy_table() -> None:
+    """A module's ``register`` must not add a command the root cannot find by name."""
+    from actkit.cli import COMMANDS
+    from actkit.cli._lazy import _load
+
+    for module in {entry.module for entry in COMMANDS.values()}:
+        for name in _load(module, None):
+            assert COMMANDS.get(name) is not None and COMMANDS[name].module == module, name
+
+
+@pytest.mark.parametrize(
+    ("args", "unwanted"),
+    [
+        (["lookup", "--help"], "actkit.cli.letters"),
+        (["event", "kinds"], "actkit.cli.letters"),
+        (["--help"], "actkit.cli.events"),
+        (["config", "show"], "actkit.cli.lookup"),
+    ],
+)
+def test_only_the_command_that_runs_is_imported(args: list[str], unwanted: str) -> None:
+    probe = PROBE.format(args=args, heavy=[unwanted])
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert completed.stderr.rsplit("LOADED:", 1)[1].strip() == ""

@@ -34,3 +34,20 @@ def test_nation_lookups() -> None:
     assert nations.by_gss_code("S14000027") == nations.by_id("scotland")
     assert nations.by_name(" northern ireland ") == nations.by_id("northern-ireland")
     assert nations.by_gss_code("X1") is None
+
+
+def test_the_shipped_table_matches_the_holidays_package() -> None:
+    """If this fails, the package knows of a new bank holiday: run python -m actkit.workdays."""
+    import json
+    from importlib.resources import files
+
+    from actkit.workdays import TABLE, build_table
+
+    shipped = json.loads((files("actkit") / "data" / TABLE).read_text(encoding="utf-8"))
+    assert shipped["nations"] == build_table()["nations"]
+
+
+def test_years_outside_the_table_ask_the_package() -> None:
+    # 1 January 2099 is a Thursday and New Year's Day.
+    assert not is_working_day(date(2099, 1, 1), "england")
+    assert is_working_day(date(2099, 1, 2), "england")

@@ -17,12 +17,14 @@ import datetime as dt
 import functools
 import math
 import re
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from actkit import nations, workdays
 from actkit.errors import InvalidInput
 from actkit.fileio import read_text
 from actkit.text import one_line
@@ -30,6 +32,7 @@ from actkit.yamldoc import URL, Document, Fields, Problems, parse_document
 from actkit.yamldoc import Path as YamlPath
 
 __all__ = [
+    "COUNTINGS",
     "DEFAULT_DURATION",
     "DEFAULT_EXPECTED",
     "KINDS",
@@ -42,9 +45,11 @@ __all__ = [
     "Role",
     "Task",
     "checklist_text",
+    "count_back",
     "kind_descriptions",
     "load_checklist",
     "long_date",
+    "nation_from_postcode",
     "normalise_nation",
     "parse_date",
     "parse_time",
@@ -55,13 +60,8 @@ __all__ = [
 KINDS: tuple[str, ...] = ("picket", "march", "vigil", "rally", "public-meeting", "street-stall")
 """The built-in kinds, in the order ``actkit event kinds`` lists them."""
 
-NATIONS: tuple[str, ...] = ("england", "wales", "scotland", "northern-ireland")
-NATION_NAMES = {
-    "england": "England",
-    "wales": "Wales",
-    "scotland": "Scotland",
-    "northern-ireland": "Northern Ireland",
-}
+NATIONS: tuple[str, ...] = tuple(nation.id for nation in nations.NATIONS)
+"""Nation ids, from ``actkit.nations`` (the one home for the four nations)."""
 MOVEMENTS: tuple[str, ...] = ("procession", "static")
 
 PHASES: tuple[str, ...] = ("weeks-before", "week-before", "day-before", "on-the-day", "after")
@@ -78,6 +78,20 @@ DEFAULT_DURATION = dt.timedelta(hours=2)
 """Assumed length of a timed event given no end time (said in the plan, never hidden)."""
 
 _MAX_OFFSET_DAYS = 366
+
+COUNTINGS: tuple[str, ...] = ("days", "clear-days", "working-days", "previous-month-start")
+"""How a period before the event is counted.
+
+``days``: "not later than N days before" (Scotland s.62(2), NI s.7(2)): the date minus N.
+``clear-days``: "not less than N days before" (POA 1986 s.11, NI s.6(2)): N whole days
+between the day of delivery and the event, so the date minus N + 1.
+``working-days``: N working days before the event, skipping weekends and the nation's
+bank holidays (the GLA's fourteen working days).
+``previous-month-start``: the first day of the month before the event's month (PSNI
+street-collection permits); N is then ignored.
+"""
+
+_LONDON = "Europe/London"
 
 _CHECKLISTS_PACKAGE = "actkit"
 _CHECKLISTS_DIR = "checklists"
@@ -141,11 +155,16 @@ class _Context:
 class ChecklistTask:
     title: str
     offset: int
-    """Days from the event: negative before, positive after."""
+    """Days from the event: negative before, positive after (counted as ``counting`` says)."""
     phase: str
     detail: str | None = None
     source: str | None = None
     when: When = ALWAYS
+    counting: str = "days"
+    """One of ``COUNTINGS``; anything but "days" only counts back (a negative offset)."""
+    office_hours: bool = False
+    """Done at an office that keeps office hours: a due date on a weekend or a bank
+    holiday moves back to the last working day before it."""
 
 
 @dataclass(frozen=True)
@@ -212,7 +231,9 @@ class _NoticeRule:
     to: str
     rule: str
     sources: tuple[str, ...]
-    days_before: int | None = None
+    days: int | None = None
+    """The notice period, counted as ``counting`` says."""
+    counting: str = "days"
     how: str | None = None
     contents: tuple[str, ...] = ()
     late: str | None = None
@@ -256,7 +277,7 @@ class Task:
     detail: str | None = None
     source: str | None = None
     legal: bool = False
-    """The statutory notice deadline."""
+    """The statutory notice deadline (``due`` is then the notice's ``send_by``)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -297,7 +318,11 @@ class LegalNotice:
 
     required: bool
     due: dt.date | None
-    """Latest date the notice must arrive; None when no notice is required."""
+    """The legal last day: the notice must have arrived by then. None when none is required."""
+    send_by: dt.date | None
+    """The last working day on or before ``due`` (not a weekend or one of the nation's
+    bank holidays): the last day to hand the notice in at an office that keeps office
+    hours. Posting time is not subtracted: a posted notice must go earlier."""
     to: str
     act: str
     section: str
@@ -309,9 +334,12 @@ class LegalNotice:
     """What the law allows once the deadline has passed (None if it says nothing)."""
     late_source: str | None
     deadline_passed: bool
+    """The legal last day (``due``) is before today."""
     may_apply: tuple[Note, ...]
     """Voluntary liaison and permissions that may apply (land, roads, leaflets...)."""
     sources: tuple[str, ...]
+    period: str = ""
+    """The notice period as the law counts it ("28 clear days"); empty when none."""
 
     @property
     def law(self) -> str:
@@ -321,6 +349,7 @@ class LegalNotice:
         return {
             "required": self.required,
             "due": self.due.isoformat() if self.due else None,
+            "send_by": self.send_by.isoformat() if self.send_by else None,
             "to": self.to,
             "law": self.law,
             "url": self.url,
@@ -328,6 +357,7 @@ class LegalNotice:
             "section": self.section,
             "rule": self.rule,
             "how": self.how,
+            "period": self.period or None,
             "contents": list(self.contents),
             "deadline_passed": self.deadline_passed,
             "late": self.late,
@@ -375,7 +405,7 @@ class Plan(EventDetails):
 
     @property
     def nation_name(self) -> str:
-        return NATION_NAMES[self.nation]
+        return nations.by_id(self.nation).name
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -434,6 +464,41 @@ def parse_time(text: str, *, label: str = "time") -> dt.time:
     if match and int(match[1]) < 24 and int(match[2]) < 60:
         return dt.time(int(match[1]), int(match[2]))
     raise InvalidInput(f"{label} {text!r} is not a valid time: use 24-hour HH:MM, e.g. 14:30")
+
+
+def nation_from_postcode(postcode: str) -> str | None:
+    """The nation of a postcode when no lookup is needed, else None.
+
+    Every ``BT`` postcode is in Northern Ireland, so an event there never needs the
+    network to find whose law applies. Raises ``InvalidPostcode`` for a malformed one.
+    """
+    from actkit.postcodes import is_northern_ireland, normalise_postcode
+
+    return "northern-ireland" if is_northern_ireland(normalise_postcode(postcode)) else None
+
+
+def count_back(event: dt.date, days: int, counting: str, nation: str) -> dt.date:
+    """The last day something ``days`` before ``event`` may be done, read as ``counting``.
+
+    >>> count_back(dt.date(2027, 3, 6), 28, "clear-days", "northern-ireland")
+    datetime.date(2027, 2, 5)
+    """
+    if counting == "clear-days":
+        # N clear days between delivery and the event: neither day counts.
+        return event - dt.timedelta(days=days + 1)
+    if counting == "working-days":
+        return workdays.add_working_days(event, -days, nation)
+    if counting == "previous-month-start":
+        return (event.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return event - dt.timedelta(days=days)
+
+
+def period_text(days: int, counting: str) -> str:
+    """ "6 clear days", "28 days", "14 working days"."""
+    if counting == "previous-month-start":
+        return "the first day of the month before the event's month"
+    unit = {"clear-days": "clear days", "working-days": "working days"}.get(counting, "days")
+    return f"{days} {unit}"
 
 
 def normalise_nation(text: str) -> str:
@@ -498,7 +563,13 @@ def _read_condition(problems: Problems, path: YamlPath, raw: Any) -> Condition:
     return Condition(nations=nations, kinds=kinds, movements=movements, venue_matches=words)
 
 
-_TASK_FIELDS = ("title", "offset", "phase", "detail", "source", "when")
+_TASK_FIELDS = (
+    "title", "offset", "phase", "detail", "source", "when", "counting", "office_hours",
+)  # fmt: skip
+
+
+def _read_counting(fields: Fields) -> str | None:
+    return fields.choice("counting", COUNTINGS) if fields.has("counting") else "days"
 
 
 def _read_task(problems: Problems, path: YamlPath, raw: Any) -> ChecklistTask | None:
@@ -506,7 +577,16 @@ def _read_task(problems: Problems, path: YamlPath, raw: Any) -> ChecklistTask | 
     title = fields.text("title")
     offset = fields.integer("offset", low=-_MAX_OFFSET_DAYS, high=_MAX_OFFSET_DAYS)
     phase = fields.choice("phase", PHASES)
-    if offset is not None and phase is not None and not _phase_fits(phase, offset):
+    counting = _read_counting(fields)
+    office_hours = fields.boolean("office_hours") if fields.has("office_hours") else False
+    if counting not in (None, "days") and offset is not None and offset >= 0:
+        fields.add("counting", f"{counting!r} counts back from the event: use a negative offset")
+        counting = None
+    # Clear and working days land earlier than the offset says; the plan dates the task
+    # and picks its phase from the real date, so only a calendar offset is checked here.
+    fits = counting != "days" or offset is None or phase is None or _phase_fits(phase, offset)
+    if not fits:
+        assert offset is not None
         fields.add(
             "phase", f"{phase!r} does not fit offset {offset} (use {phase_for_offset(offset)!r})"
         )
@@ -514,9 +594,10 @@ def _read_task(problems: Problems, path: YamlPath, raw: Any) -> ChecklistTask | 
     detail = fields.text("detail", required=False)
     source = fields.url("source", required=False)
     when = _read_when(fields)
-    if title is None or offset is None or phase is None:
+    if None in (title, offset, phase, counting, office_hours):
         return None
-    return ChecklistTask(title, offset, phase, detail, source, when)
+    assert title and offset is not None and phase and counting and office_hours is not None
+    return ChecklistTask(title, offset, phase, detail, source, when, counting, office_hours)
 
 
 def _read_role(problems: Problems, path: YamlPath, raw: Any) -> ChecklistRole | None:
@@ -591,7 +672,7 @@ def _checklist_from(doc: Document, origin: str) -> Checklist:
 
 
 _NOTICE_FIELDS = (
-    "required", "act", "section", "url", "to", "rule", "sources", "days_before", "how",
+    "required", "act", "section", "url", "to", "rule", "sources", "days", "counting", "how",
     "contents", "late", "late_source", "task",
 )  # fmt: skip
 
@@ -605,18 +686,19 @@ def _read_notice(problems: Problems, path: YamlPath, raw: Any) -> _NoticeRule | 
     for i, source in enumerate(sources):
         if not URL.match(source):
             problems.add((*path, "sources", i), f"{source!r} is not a web address")
-    days = fields.integer("days_before", required=bool(required), low=1, high=_MAX_OFFSET_DAYS)
+    days = fields.integer("days", required=bool(required), low=1, high=_MAX_OFFSET_DAYS)
+    counting = _read_counting(fields)
     how = fields.text("how", required=bool(required))
     contents = fields.text_list("contents", required=bool(required))
     late = fields.text("late", required=bool(required))
     late_source = fields.url("late_source", required=bool(required))
     task = fields.text("task", required=bool(required))
-    if None in (required, act, section, url, to, rule):
+    if None in (required, act, section, url, to, rule, counting):
         return None
-    assert act and section and url and to and rule
+    assert act and section and url and to and rule and counting
     return _NoticeRule(
-        bool(required), act, section, url, to, rule, sources, days, how, contents, late,
-        late_source, task,
+        bool(required), act, section, url, to, rule, sources, days, counting, how, contents,
+        late, late_source, task,
     )  # fmt: skip
 
 
@@ -723,8 +805,25 @@ def kind_descriptions() -> list[tuple[str, str]]:
 # --------------------------------------------------------------------------- planning
 
 
-def _optional_line(value: str | None) -> str | None:
-    cleaned = one_line(value) if value is not None else ""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _line(value: str, label: str) -> str:
+    """One line of text, or ``InvalidInput`` for bytes that were not UTF-8.
+
+    Python keeps undecodable command-line bytes as lone surrogates; no output format can
+    hold them, so they are refused here with the option's name, not deep in a renderer.
+    """
+    if _SURROGATE.search(value):
+        raise InvalidInput(
+            f"the {label} holds bytes that are not UTF-8 text: retype it, or set your "
+            "terminal to UTF-8"
+        )
+    return one_line(value)
+
+
+def _optional_line(value: str | None, label: str) -> str | None:
+    cleaned = _line(value, label) if value is not None else ""
     return cleaned or None
 
 
@@ -749,6 +848,46 @@ def _end_time(start: dt.time | None, end: dt.time | None) -> tuple[dt.time | Non
     return end, False
 
 
+def _check_uk_clock(day: dt.date, time: dt.time | None, label: str) -> None:
+    """Refuse a time the UK clocks skip on ``day`` (the spring change).
+
+    Refusing rather than moving it: a march notified for 02:30 that was meant for 01:30
+    would be held at a time the police were not told, so the organiser must choose.
+    """
+    if time is None:
+        return
+    zone = zoneinfo.ZoneInfo(_LONDON)
+    local = dt.datetime.combine(day, time, tzinfo=zone)
+    round_trip = local.astimezone(dt.timezone.utc).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise InvalidInput(
+            f"{label} {_hhmm(time)} does not exist on {long_date(day)} in the UK: the clocks "
+            "go forward an hour that night (01:00 becomes 02:00); choose a time before "
+            "01:00 or from 02:00"
+        )
+
+
+def _uk_clock_warnings(request: EventDetails) -> list[str]:
+    """Say which of two times is meant when a time happens twice (the autumn change)."""
+    found = []
+    zone = zoneinfo.ZoneInfo(_LONDON)
+    end = request.end_time
+    if request.time is not None and end is not None and end <= request.time:
+        end = None  # after midnight, so on the next day: not this day's clock change
+    for label, time in (("start", request.time), ("end", end)):
+        if time is None:
+            continue
+        first = dt.datetime.combine(request.date, time, tzinfo=zone)
+        if first.utcoffset() != first.replace(fold=1).utcoffset():
+            found.append(
+                f"The {label} time {_hhmm(time)} happens twice on {long_date(request.date)}: "
+                "the clocks go back an hour that night (02:00 becomes 01:00). This plan "
+                "and its calendar file mean the first one (British Summer Time); say "
+                "which you mean in any notice and publicity."
+            )
+    return found
+
+
 def _request(
     *,
     date: dt.date | str,
@@ -768,12 +907,15 @@ def _request(
         raise InvalidInput(f"the event date {day} is before today ({now}): plan a future event")
     start = _as_time(time, "time")
     end, assumed = _end_time(start, _as_time(end_time, "end time"))
-    place = one_line(venue)
+    _check_uk_clock(day, start, "the start time")
+    if end is not None and start is not None and end > start:
+        _check_uk_clock(day, end, "the assumed end time" if assumed else "the end time")
+    place = _line(venue, "venue")
     if not place:
         raise InvalidInput("the venue is empty: say where the event is")
     if isinstance(expected, bool) or not 1 <= expected <= 10_000_000:
         raise InvalidInput(f"expected attendance must be a number from 1 upwards, not {expected}")
-    postcode = _optional_line(venue_postcode)
+    postcode = _optional_line(venue_postcode, "venue postcode")
     return EventDetails(
         date=day,
         today=now,
@@ -782,50 +924,75 @@ def _request(
         end_time_assumed=assumed,
         venue=place,
         venue_postcode=postcode.upper() if postcode else None,
-        route=_optional_line(route),
-        organiser=_optional_line(organiser),
+        route=_optional_line(route, "route"),
+        organiser=_optional_line(organiser, "organiser"),
         nation=normalise_nation(nation),
         expected=expected,
     )
 
 
-def _task(spec: ChecklistTask, request: EventDetails, *, legal: bool = False) -> Task:
-    due = request.date + dt.timedelta(days=spec.offset)
+def _task(spec: ChecklistTask, request: EventDetails) -> Task:
+    calendar_day = request.date + dt.timedelta(days=spec.offset)
+    due = calendar_day
+    if spec.counting != "days":
+        due = count_back(request.date, -spec.offset, spec.counting, request.nation)
+    if spec.office_hours:
+        due = workdays.last_working_day_on_or_before(due, request.nation)
+    # A task moved off its calendar day takes the phase of the day it now falls on.
+    phase = spec.phase if due == calendar_day else phase_for_offset((due - request.date).days)
     return Task(
         title=spec.title,
         due=due,
-        phase=spec.phase,
+        phase=phase,
         overdue=due < request.today,
         detail=spec.detail,
         source=spec.source,
-        legal=legal,
     )
 
 
-def _notice_task(rule: _NoticeRule) -> ChecklistTask | None:
-    if not rule.required or rule.days_before is None or rule.task is None:
+POSTED_NOTICE = (
+    "A posted notice must be sent earlier, so that it arrives by then: this date does not "
+    "allow for the post."
+)
+
+
+def _notice_task(rule: _NoticeRule, notice: LegalNotice, request: EventDetails) -> Task | None:
+    """The legal notice as a task, dated on the last day to hand it in."""
+    if notice.due is None or notice.send_by is None or rule.task is None:
         return None
-    offset = -rule.days_before
-    contents = "; ".join(rule.contents)
-    detail = f"Deadline: it must arrive by this date. Include {contents}. {rule.how or ''}"
-    return ChecklistTask(
+    parts = [f"The legal last day is {long_date(notice.due)} ({notice.period} before)."]
+    if notice.send_by != notice.due:
+        parts.append(
+            "That is a weekend or a bank holiday, when the office may be closed: hand it in "
+            f"by {long_date(notice.send_by)}, the last working day before it."
+        )
+    parts += [POSTED_NOTICE, f"Include {'; '.join(rule.contents)}.", rule.how or ""]
+    due = notice.send_by
+    return Task(
         title=f"{rule.task} ({rule.act} {rule.section})",
-        offset=offset,
-        phase=phase_for_offset(offset),
-        detail=detail.strip(),
+        due=due,
+        phase=phase_for_offset((due - request.date).days),
+        overdue=due < request.today,
+        detail=" ".join(part for part in parts if part),
         source=rule.url,
+        legal=True,
     )
 
 
 def _legal_notice(
     rule: _NoticeRule, request: EventDetails, may_apply: tuple[Note, ...]
 ) -> LegalNotice:
-    due = None
-    if rule.required and rule.days_before is not None:
-        due = request.date - dt.timedelta(days=rule.days_before)
+    due = send_by = None
+    period = ""
+    if rule.required and rule.days is not None:
+        due = count_back(request.date, rule.days, rule.counting, request.nation)
+        send_by = workdays.last_working_day_on_or_before(due, request.nation)
+        period = period_text(rule.days, rule.counting)
     return LegalNotice(
         required=rule.required,
         due=due,
+        send_by=send_by,
+        period=period,
         to=rule.to,
         act=rule.act,
         section=rule.section,
@@ -852,6 +1019,12 @@ def _warnings(
         )
     elif notice.due is not None and notice.due == today:
         found.append(f"The legal notice for this {title.lower()} must arrive today ({notice.law}).")
+    elif notice.send_by is not None and notice.send_by < today:
+        found.append(
+            f"The last working day to hand in the legal notice ({long_date(notice.send_by)}) "
+            f"has passed; the legal last day is {long_date(notice.due or today)} "
+            f"({notice.law}). Find out at once whether the office takes notices that day."
+        )
     late_tasks = sum(1 for task in tasks if task.overdue and not task.legal)
     if late_tasks:
         were = "task was" if late_tasks == 1 else "tasks were"
@@ -908,7 +1081,17 @@ def plan_event(
         venue_postcode=venue_postcode, route=route, organiser=organiser, nation=nation,
         expected=expected,
     )  # fmt: skip
-    return _build(chosen, _builtin_law(), request)
+    try:
+        plan = _build(chosen, _builtin_law(), request)
+    except OverflowError:
+        plan = None
+    # Every date in the plan, and the day after it (a calendar's all-day end), must exist.
+    if plan is None or max((plan.date, *(t.due for t in plan.tasks))) >= dt.date.max:
+        raise InvalidInput(
+            f"the event date {request.date} is too close to the end of the calendar: its "
+            "plan would need dates before year 1 or after year 9999"
+        )
+    return plan
 
 
 def _build(checklist: Checklist, law: _Law, request: EventDetails) -> Plan:
@@ -928,9 +1111,9 @@ def _build(checklist: Checklist, law: _Law, request: EventDetails) -> Plan:
     specs = [t for t in checklist.tasks if t.when.holds(context)]
     specs += [r.task for r in rules if r.task is not None]
     tasks = [_task(spec, request) for spec in specs]
-    notice_spec = _notice_task(notice_rule)
-    if notice_spec is not None:
-        tasks.insert(0, _task(notice_spec, request, legal=True))
+    notice_task = _notice_task(notice_rule, notice, request)
+    if notice_task is not None:
+        tasks.insert(0, notice_task)
     # Stable sort: the legal deadline comes first on its day, the rest keep file order.
     tasks.sort(key=lambda task: task.due)
 
@@ -948,7 +1131,10 @@ def _build(checklist: Checklist, law: _Law, request: EventDetails) -> Plan:
         roles=_roles(checklist, request.expected),
         kit=tuple(item.item for item in checklist.kit if item.when.holds(context)),
         notes=tuple(notes),
-        warnings=_warnings(checklist.title, notice, tasks, request.today),
+        warnings=(
+            *_warnings(checklist.title, notice, tasks, request.today),
+            *_uk_clock_warnings(request),
+        ),
         guidance_checked=law.guidance_checked,
         disclaimer=law.disclaimer,
     )

@@ -24,6 +24,8 @@ from actkit.yamldoc import Fields, Problems, parse_document
 FACT_ID = re.compile(r"[a-z0-9][a-z0-9._-]*")
 FACT_FIELDS = ("id", "statement", "as_of", "source", "verified", "note")
 SOURCE_FIELDS = ("title", "publisher", "author", "published", "url", "archived_url")
+DESCRIPTIVE_MARK = "[descriptive]"
+"""Starts a source title that describes the page rather than quoting its headline."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,18 @@ class Source:
     """Required for a verified fact; an unverified one may record that no source was found."""
     author: str | None = None
     archived_url: str | None = None
+
+    @property
+    def cited_title(self) -> str:
+        """The title as a reference shows it: a headline in quotes, or a label without.
+
+        Facts files mark a title that is a description rather than the page's headline
+        (none was captured) with a leading ``[descriptive]``; a reader must not take it
+        for a quotation, so it is shown plain.
+        """
+        if self.title.startswith(DESCRIPTIVE_MARK):
+            return self.title.removeprefix(DESCRIPTIVE_MARK).strip()
+        return f"\u201c{self.title}\u201d"
 
 
 # Compared and hashed by identity: facts are loaded once and cited by reference, and

@@ -445,7 +445,8 @@ class LetterRenderer:
             f"{self.template.label} cites {i!r} without listing it under 'facts:'"
             for i in undeclared
         ]
-        cited = [self._facts[i] for i in cited_ids]
+        # Facts the template presents as history are old on purpose: no age warning.
+        cited = [self._facts[i] for i in cited_ids if i not in self.template.historical]
         stale = stale_facts(cited, on=letter_date, max_age_days=self._max_fact_age_days)
         return (*warnings, *stale)
 

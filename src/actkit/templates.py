@@ -1,7 +1,9 @@
 """Letter templates: finding them (built-in and campaign) and reading their front matter.
 
 A template is ``<name>.md.j2``: YAML front matter between ``---`` lines (``title``,
-``description``, ``subject``, ``tags``, ``facts``), then a Jinja2 body in Markdown.
+``description``, ``subject``, ``tags``, ``facts``, ``historical``), then a Jinja2 body in
+Markdown. ``historical`` lists the facts (also under ``facts``) that the letter presents as
+history, such as a 2019 casualty count: their age is the point, so no age warning is shown.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from actkit.yamldoc import Fields, Problems, parse_document
 
 SUFFIX = ".md.j2"
 CAMPAIGN_ENV = "ACTKIT_CAMPAIGN"
-FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts")
+FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts", "historical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class LetterTemplate:
     subject: str
     tags: tuple[str, ...]
     facts: tuple[str, ...]
+    historical: frozenset[str]
+    """Facts the letter presents as history: no age warning for them."""
     body: str
     """The Jinja source, padded with blank lines so its line numbers are the file's."""
     fact_lines: dict[str, int]
@@ -50,6 +54,7 @@ class LetterTemplate:
             "subject": self.subject,
             "tags": list(self.tags),
             "facts": list(self.facts),
+            "historical": sorted(self.historical),
             "origin": self.origin,
             "path": str(self.path),
         }
@@ -121,6 +126,7 @@ def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
         subject=meta.subject or meta.title,
         tags=meta.tags,
         facts=meta.facts,
+        historical=meta.historical,
         body="\n" * (body_line - 1) + body,
         fact_lines=meta.fact_lines,
     )
@@ -131,7 +137,7 @@ def _split_front_matter(text: str, label: str) -> tuple[str, str, int]:
     if not match:
         raise TemplateProblem(
             f"{label}:1: front matter: a template must start with YAML "
-            "between '---' lines (title, description, subject, tags, facts)"
+            "between '---' lines (title, description, subject, tags, facts, historical)"
         )
     return match.group(1), text[match.end() :], match.group(0).count("\n") + 1
 
@@ -143,6 +149,7 @@ class _FrontMatter:
     subject: str | None
     tags: tuple[str, ...]
     facts: tuple[str, ...]
+    historical: frozenset[str]
     fact_lines: dict[str, int]
 
 
@@ -155,6 +162,12 @@ def _front_matter(front_text: str, label: str) -> _FrontMatter:
     subject = fields.text("subject", required=False)
     tags = fields.text_list("tags", required=False)
     facts = fields.text_list("facts", required=False)
+    historical = fields.text_list("historical", required=False)
+    for i, fact_id in enumerate(historical):
+        if fact_id not in facts:
+            problems.add(("historical", i), f"{fact_id!r} is not listed under 'facts:'")
     problems.raise_if_any()
     fact_lines = {fact_id: doc.line(("facts", i)) for i, fact_id in enumerate(facts)}
-    return _FrontMatter(title or "", description or "", subject, tags, facts, fact_lines)
+    return _FrontMatter(
+        title or "", description or "", subject, tags, facts, frozenset(historical), fact_lines
+    )

@@ -1,38 +1,67 @@
 """Working days and bank holidays, per UK nation, with no network.
 
 Bank holidays come from the ``holidays`` package (its GB subdivisions ENG, WLS, SCT and
-NIR, substitute days included), so actkit never keeps a hand-written calendar. A working day
-is a weekday that is not a bank holiday in that nation: the days a council office or the
-GLA is open, and the days a representative's office counts when a reply is due.
+NIR, substitute days included), so actkit never keeps a hand-written calendar. Importing
+that package takes a tenth of a second or more, longer than the rest of ``actkit event
+plan``, so its answers for 2000-2060 ship as a table generated from it
+(``python -m actkit.workdays``; a test checks the table still matches the package), and the
+package itself is imported only for years outside the table.
+
+A working day is a weekday that is not a bank holiday in that nation: the days a council
+office or the GLA is open, and the days a representative's office counts when a reply is
+due.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from importlib.metadata import version
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
 
 from actkit import nations
 
-if TYPE_CHECKING:
-    from collections.abc import Container
+__all__ = [
+    "add_working_days",
+    "bank_holidays",
+    "is_working_day",
+    "last_working_day_on_or_before",
+]
 
-__all__ = ["add_working_days", "is_working_day", "last_working_day_on_or_before"]
-
+TABLE = "bank_holidays.json"
+TABLE_YEARS = range(2000, 2061)
 _ONE_DAY = timedelta(days=1)
 
 
 @functools.cache
-def _bank_holidays(nation_id: str, year: int) -> Container[date]:
-    import holidays  # imported here: only date arithmetic pays for it
+def _table() -> dict[str, frozenset[int]]:
+    """Bank holidays by nation id, as date ordinals, for ``TABLE_YEARS``."""
+    data = json.loads((files("actkit") / "data" / TABLE).read_text(encoding="utf-8"))
+    return {nation.id: frozenset(data["nations"][nation.id]) for nation in nations.NATIONS}
+
+
+@functools.cache
+def _from_package(nation_id: str, year: int) -> frozenset[int]:
+    import holidays  # only for years outside the shipped table
 
     subdivision = nations.by_id(nation_id).holiday_subdivision
-    return holidays.country_holidays("GB", subdiv=subdivision, years=year)
+    calendar = holidays.country_holidays("GB", subdiv=subdivision, years=year)
+    return frozenset(day.toordinal() for day in calendar)
+
+
+def bank_holidays(nation_id: str, year: int) -> frozenset[int]:
+    """That nation's bank holidays in ``year``, as date ordinals."""
+    if year in TABLE_YEARS:
+        return _table()[nation_id]
+    return _from_package(nation_id, year)
 
 
 def is_working_day(day: date, nation_id: str) -> bool:
     """A weekday that is not a bank holiday in that nation."""
-    return day.weekday() < 5 and day not in _bank_holidays(nation_id, day.year)
+    return day.weekday() < 5 and day.toordinal() not in bank_holidays(nation_id, day.year)
 
 
 def last_working_day_on_or_before(day: date, nation_id: str) -> date:
@@ -56,3 +85,24 @@ def add_working_days(start: date, count: int, nation_id: str) -> date:
         if is_working_day(day, nation_id):
             remaining -= 1
     return day
+
+
+def build_table() -> dict[str, Any]:
+    """The shipped table, from the ``holidays`` package: what ``python -m`` writes."""
+    table: dict[str, Any] = {
+        "source": f"holidays {version('holidays')} (python-holidays, MIT licence)",
+        "years": [TABLE_YEARS.start, TABLE_YEARS.stop - 1],
+        "nations": {},
+    }
+    for nation in nations.NATIONS:
+        ordinals: set[int] = set()
+        for year in TABLE_YEARS:
+            ordinals |= _from_package(nation.id, year)
+        table["nations"][nation.id] = sorted(ordinals)
+    return table
+
+
+if __name__ == "__main__":  # regenerate: python -m actkit.workdays
+    target = Path(str(files("actkit") / "data" / TABLE))
+    target.write_text(json.dumps(build_table(), separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"Wrote {target}")

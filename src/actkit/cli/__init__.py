@@ -1,20 +1,88 @@
 """The ``actkit`` command line: parses options, calls the library, renders the result.
 
-Command modules import library modules inside the commands, so ``actkit --help`` and
-``actkit --version`` never load HTTP, templating or document libraries.
+Start-up is kept short, because people run actkit dozens of times at a stall or in a
+script: the command tree is lazy (``_lazy``), so only the command that runs is imported
+and built, and command modules import library modules inside the commands, so help never
+loads HTTP, templating or document libraries.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated
 
-import typer
+# Help and usage errors on a terminal are drawn by Rich, in colour. Piped or captured (a
+# script, CI, a pager), Click's plain layout carries the same text without the tens of
+# milliseconds Rich takes to import. An explicit TYPER_USE_RICH still wins. Typer reads it
+# when it is first imported, hence before the import below.
+if not sys.stdout.isatty():
+    os.environ.setdefault("TYPER_USE_RICH", "0")
+
+import typer  # after the Rich choice above
 
 from actkit import __version__
-from actkit.cli import chase, events, letters, log, lookup, report, settings
 from actkit.cli._common import EXIT_CODES_HELP
+from actkit.cli._lazy import LazyCommand, LazyGroup
+
+COMMANDS: dict[str, LazyCommand] = {
+    "lookup": LazyCommand(
+        "actkit.cli.lookup",
+        "Find the MP for a postcode: name, party, constituency, email, phone and address.",
+    ),
+    "cache": LazyCommand("actkit.cli.lookup", "Inspect or clear the cache of web service answers."),
+    "data": LazyCommand(
+        "actkit.cli.lookup", "The embedded offline data: what it is, its date and licences."
+    ),
+    "letter": LazyCommand(
+        "actkit.cli.letters", "Write letters to MPs, one at a time or in a batch."
+    ),
+    "templates": LazyCommand(
+        "actkit.cli.letters", "Letter templates: the built-ins and your campaign's."
+    ),
+    "facts": LazyCommand("actkit.cli.letters", "Cited facts that templates can use."),
+    "init": LazyCommand(
+        "actkit.cli.letters",
+        "Create a campaign folder with an example template and facts file that render as they are.",
+    ),
+    "event": LazyCommand(
+        "actkit.cli.events",
+        "Plan a picket, march, vigil, rally, public meeting or street stall.",
+    ),
+    "log": LazyCommand(
+        "actkit.cli.log",
+        "The letters you have written, what was sent and what was answered (kept locally).",
+    ),
+    "sent": LazyCommand("actkit.cli.log", "Mark a letter (or a batch's rows) as sent."),
+    "replied": LazyCommand(
+        "actkit.cli.log",
+        "Record an answer to a letter (a chased letter can still be marked replied).",
+    ),
+    "chase": LazyCommand(
+        "actkit.cli.chase", "List sent letters with no reply after N working days, oldest first."
+    ),
+    "report": LazyCommand(
+        "actkit.cli.report",
+        "Draw where the letters went: a hex map of the 650 constituencies.",
+    ),
+    "config": LazyCommand(
+        "actkit.cli.settings",
+        "Save your name, address, postcode and email for `letter write` (never for batches).",
+    ),
+}
+"""Every top-level command: the module that registers it and its line in ``--help``.
+
+To add a command, give its CLI module a ``register(app)`` that adds it to ``app`` (as the
+modules above do) and add an entry here; tests/test_startup.py checks that the two agree.
+"""
+
+
+class _Root(LazyGroup):
+    entries = COMMANDS
+
 
 app = typer.Typer(
+    cls=_Root,
     name="actkit",
     help=(
         "Advocacy action toolkit: find your MP by postcode, write them a letter with every "
@@ -49,10 +117,6 @@ def _root(
     ] = False,
 ) -> None:
     """Advocacy action toolkit."""
-
-
-for _module in (lookup, letters, events, log, chase, report, settings):
-    _module.register(app)
 
 
 def main() -> None:

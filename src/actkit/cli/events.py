@@ -26,13 +26,6 @@ event_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_COUNTRY_TO_NATION = {
-    "England": "england",
-    "Wales": "wales",
-    "Scotland": "scotland",
-    "Northern Ireland": "northern-ireland",
-}
-
 
 class OutputFormat(str, Enum):
     """Formats ``event plan`` can write (kept in step with actkit.formats.events.FORMATS)."""
@@ -132,10 +125,12 @@ def plan(
 ) -> None:
     """Make a dated plan for one event: legal notice, timeline, roles, kit and notes.
 
-    The nation decides the law: --nation, or the country of --venue-postcode. A march
-    needs written notice (England and Wales: 6 clear days before; Scotland and Northern
-    Ireland: 28 days); static events need none, and the plan lists the permissions that
-    may apply. Not legal advice: check with your local police or council.
+    The nation decides the law: --nation, or the country of --venue-postcode (a BT
+    postcode is Northern Ireland with no lookup). A march needs written notice (England
+    and Wales: 6 clear days before; Scotland: 28 days; Northern Ireland: 28 clear days);
+    static events need none, and the plan lists the permissions that may apply. Each
+    notice shows its legal last day and the last working day to hand it in. Not legal
+    advice: check with your local police or council.
     """
     from actkit.errors import InvalidInput, OutputExists
     from actkit.events import KINDS, parse_date, parse_time, plan_event
@@ -221,16 +216,45 @@ def _output_format(fmt: OutputFormat | None, output: Path | None) -> Format:
 def _nation(nation: str | None, venue_postcode: str | None) -> tuple[str, str | None]:
     """The nation whose law applies, and the venue postcode to show on the plan."""
     from actkit.errors import InvalidInput
-    from actkit.events import NATIONS, normalise_nation
+    from actkit.events import NATIONS, nation_from_postcode, normalise_nation
+    from actkit.postcodes import normalise_postcode
 
     if nation is not None:
         # An explicit nation wins; the postcode is shown as given, not looked up.
-        return normalise_nation(nation), venue_postcode
+        chosen = normalise_nation(nation)
+        if venue_postcode is not None:
+            _check_agrees(chosen, venue_postcode)
+        return chosen, venue_postcode
     if venue_postcode is not None:
+        # Every BT postcode is in Northern Ireland: no lookup, so no network needed.
+        known = nation_from_postcode(venue_postcode)
+        if known is not None:
+            return known, normalise_postcode(venue_postcode)
         return nation_for_postcode(venue_postcode)
     raise InvalidInput(
         f"say whose law applies: give --nation ({', '.join(NATIONS)}) or --venue-postcode"
     )
+
+
+def _check_agrees(nation: str, venue_postcode: str) -> None:
+    """Refuse --nation and --venue-postcode that contradict each other on Northern Ireland.
+
+    Every BT postcode, and no other, is in Northern Ireland, so this needs no lookup; a
+    plan under the wrong nation's law would look right and be wrong.
+    """
+    from actkit.errors import InvalidInput, InvalidPostcode
+    from actkit.events import nation_from_postcode
+
+    try:
+        in_northern_ireland = nation_from_postcode(venue_postcode) == "northern-ireland"
+    except InvalidPostcode:
+        return  # not a postcode actkit can read: shown as given, as before
+    if in_northern_ireland != (nation == "northern-ireland"):
+        where = "in" if in_northern_ireland else "not in"
+        raise InvalidInput(
+            f"--venue-postcode {venue_postcode.strip()} is {where} Northern Ireland, but "
+            f"--nation is {nation}: correct one of them, or leave out --nation"
+        )
 
 
 def nation_for_postcode(postcode: str) -> tuple[str, str]:
@@ -238,15 +262,16 @@ def nation_for_postcode(postcode: str) -> tuple[str, str]:
 
     Tests replace this function, so the event commands never need the network.
     """
+    from actkit import nations
     from actkit.errors import InvalidInput
     from actkit.representatives import locate_postcode
 
     place = locate_postcode(postcode)
     warn_all(place.warnings)
-    nation = _COUNTRY_TO_NATION.get(place.country)
+    nation = nations.by_name(place.country)
     if nation is None:
         raise InvalidInput(
             f"{place.postcode} is in the {place.country}: actkit plans events in the four UK "
             "nations only (England, Wales, Scotland and Northern Ireland)"
         )
-    return nation, place.postcode
+    return nation.id, place.postcode

@@ -64,9 +64,12 @@ def report(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output.")] = False,
 ) -> None:
-    """Draw where the letters went: a hex map of all 650 constituencies, coloured by letters
-    sent to each seat's MP, with replies marked; counts by nation and party, the seats with
-    no letter yet and the slowest repliers. The page loads nothing from anywhere."""
+    """Draw where the letters went: a hex map of the 650 constituencies.
+
+    Each seat is shaded by the letters sent to its MP, with replies marked; then counts by
+    nation and party, the seats with no letter yet and the slowest repliers. The HTML page
+    loads nothing from anywhere.
+    """
     from actkit.fileio import refuse_existing
     from actkit.report import build_report, letters_from_batch, letters_from_log, render
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import json
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from actkit.events import PHASE_TITLES, PHASES, Plan, Task, long_date
+from actkit.events import PHASE_TITLES, PHASES, POSTED_NOTICE, Plan, Task, long_date
+
+if TYPE_CHECKING:
+    import jinja2
 
 Format = Literal["md", "html", "json", "ics", "csv"]
 FORMATS: tuple[Format, ...] = ("md", "html", "json", "ics", "csv")
@@ -73,7 +77,24 @@ def _notice_summary(plan: Plan) -> str:
     if not notice.required or notice.due is None:
         return f"No legal duty to give notice ({notice.law})."
     passed = " (deadline passed)" if notice.deadline_passed else ""
-    return f"Required: must arrive by {long_date(notice.due)}{passed} ({notice.law})."
+    hand_in = ""
+    if notice.send_by is not None and notice.send_by != notice.due:
+        hand_in = f"; hand it in by {long_date(notice.send_by)}, the last working day before"
+    return f"Required: must arrive by {long_date(notice.due)}{passed}{hand_in} ({notice.law})."
+
+
+def _notice_dates(plan: Plan) -> list[tuple[str, str]]:
+    """The legal last day and the last working day to hand the notice in, as shown."""
+    notice = plan.legal_notice
+    if notice.due is None or notice.send_by is None:
+        return []
+    hand_in = long_date(notice.send_by)
+    if notice.send_by != notice.due:
+        hand_in += " (the last working day on or before the legal last day)"
+    return [
+        ("Legal last day", f"{long_date(notice.due)} ({notice.period} before the event)"),
+        ("Hand it in by", f"{hand_in}. {POSTED_NOTICE}"),
+    ]
 
 
 def _facts(plan: Plan) -> list[tuple[str, str]]:
@@ -156,6 +177,7 @@ def _md_task(task: Task) -> list[str]:
 def _md_notice(plan: Plan) -> list[str]:
     notice = plan.legal_notice
     out = ["## Legal notice", "", f"**{_md(_notice_summary(plan))}**", ""]
+    out += [f"- **{label}:** {_md(value)}" for label, value in _notice_dates(plan)]
     out += [f"- **To:** {_md(notice.to)}", f"- **Rule:** {_md(notice.rule)}"]
     if notice.how:
         out.append(f"- **How:** {_md(notice.how)}")
@@ -180,6 +202,7 @@ _HTML_TEMPLATE = """\
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{ csp }}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{ heading }}</title>
 <style>
@@ -218,6 +241,9 @@ _HTML_TEMPLATE = """\
 <h2>Legal notice</h2>
 <p><strong>{{ notice_summary }}</strong></p>
 <dl class="facts">
+{%- for label, value in notice_dates %}
+  <dt>{{ label }}</dt><dd>{{ value }}</dd>
+{%- endfor %}
   <dt>To</dt><dd>{{ notice.to }}</dd>
   <dt>Rule</dt><dd>{{ notice.rule }}</dd>
 {%- if notice.how %}
@@ -288,18 +314,30 @@ _HTML_TEMPLATE = """\
 """
 
 
-def render_html(plan: Plan) -> str:
-    """A standalone printable page; autoescaping covers every value, user-supplied or not."""
+# A second line of defence: the page loads nothing from elsewhere (links still work,
+# as following one is not a load), so opening a plan never tells a third party anything.
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'"
+
+
+@functools.cache
+def _html_page() -> jinja2.Template:
+    """The page template, compiled once per process (compiling costs more than rendering)."""
     import jinja2
 
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    template = env.from_string(_HTML_TEMPLATE)
-    return template.render(
+    return env.from_string(_HTML_TEMPLATE)
+
+
+def render_html(plan: Plan) -> str:
+    """A standalone printable page; autoescaping covers every value, user-supplied or not."""
+    return _html_page().render(
         plan=plan,
+        csp=CONTENT_SECURITY_POLICY,
         heading=_heading(plan),
         facts=_facts(plan),
         notice=plan.legal_notice,
         notice_summary=_notice_summary(plan),
+        notice_dates=_notice_dates(plan),
         phases=_tasks_by_phase(plan),
         short_date=_short_date,
         topic=_topic,
@@ -348,7 +386,9 @@ def _uid(plan: Plan, *parts: str) -> str:
 def _event_description(plan: Plan) -> str:
     lines = [*(f"WARNING: {w}" for w in plan.warnings), plan.description]
     lines += [f"{label}: {value}" for label, value in _facts(plan)]
-    lines += [f"Legal notice: {_notice_summary(plan)}", plan.legal_notice.url, "", plan.disclaimer]
+    lines.append(f"Legal notice: {_notice_summary(plan)}")
+    lines += [f"{label}: {value}" for label, value in _notice_dates(plan)]
+    lines += [plan.legal_notice.url, "", plan.disclaimer]
     return "\n".join(lines)
 
 

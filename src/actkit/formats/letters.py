@@ -8,7 +8,6 @@ instead: MPs answer only constituents, and need the address to check.
 from __future__ import annotations
 
 import functools
-import io
 import re
 import textwrap
 from collections.abc import Iterator
@@ -151,7 +150,7 @@ def reference_text(reference: Reference) -> tuple[str, str, str]:
     url = source.url or "no URL"
     if source.archived_url:
         url += f" (archived copy: {source.archived_url})"
-    return f"{who}, \u201c{source.title}\u201d", f"{published}; {as_of}", url
+    return f"{who}, {source.cited_title}", f"{published}; {as_of}", url
 
 
 # --- Plain text ------------------------------------------------------------------------
@@ -340,60 +339,9 @@ def _email_body(letter: Letter) -> str:
 
 
 def to_docx(letter: Letter) -> bytes:
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm, Pt
+    from actkit.formats.docx import to_docx as build
 
-    document = docx.Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Mm(25))
-    document.styles["Normal"].font.size = Pt(11)
-
-    def lines_paragraph(lines: tuple[str, ...], align: Any = None) -> None:
-        paragraph = document.add_paragraph()
-        paragraph.alignment = align
-        for index, line in enumerate(lines):
-            run = paragraph.add_run(one_line(line))
-            if index < len(lines) - 1:
-                run.add_break()
-
-    lines_paragraph(letter.sender.letterhead, WD_ALIGN_PARAGRAPH.RIGHT)
-    lines_paragraph((letter.date_text,), WD_ALIGN_PARAGRAPH.RIGHT)
-    lines_paragraph(letter.recipient_lines)
-    for block in blocks(letter.body):
-        _docx_block(document, block)
-    if letter.references:
-        document.add_paragraph().add_run("References").bold = True
-        for reference in letter.references:
-            who_title, dates, url = reference_text(reference)
-            paragraph = document.add_paragraph(f"[{reference.number}] {who_title}, {dates}. {url}")
-            paragraph.paragraph_format.space_after = Pt(2)
-            for run in paragraph.runs:
-                run.font.size = Pt(9)
-    properties = document.core_properties
-    properties.title = one_line(letter.subject)
-    properties.author = one_line(letter.sender.name)
-    properties.created = properties.modified = datetime.combine(letter.date, time(9, 0))
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
-
-
-def _docx_block(document: Any, block: Block) -> None:
-    style = {"bullet": "List Bullet", "numbered": "List Number", "quote": "Quote"}.get(block.kind)
-    paragraph = document.add_paragraph(style=style)
-    for run in block.runs:
-        if run.citation:
-            cite = paragraph.add_run(f"[{run.citation}]")
-            cite.font.superscript = True
-            continue
-        for index, piece in enumerate(run.text.split("\n")):
-            if index:
-                paragraph.add_run().add_break()
-            added = paragraph.add_run(piece)
-            added.bold, added.italic = run.bold or None, run.italic or None
+    return build(letter)
 
 
 def infer_format(explicit: str | None, output_name: str | None) -> Format:
