@@ -199,6 +199,7 @@ def test_show_and_unknown_ids(tmp_path: Path) -> None:
     )
     assert run("sent", "X9").exit_code == 2
     assert run("chase", "L1").exit_code == 2  # not sent yet
+    assert run("chase", "L1", "--json").exit_code == 2
 
 
 def test_forget_needs_confirmation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -78,7 +78,9 @@ def test_empty_log_draws_all_650_seats_self_contained(tmp_path: Path) -> None:
     assert found.loads == []
     css = "".join(found.styles)
     assert "url(" not in css and "@import" not in css and "@font-face" not in css
-    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "http:" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https:" not in page and "//" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-" in page
     assert "Copyright (c) 2024 Open Innovations" in page
     assert "Permission is hereby granted" in page  # the MIT notice ships with the layout
     assert "No letter yet: 650 constituencies" in page

@@ -390,8 +390,27 @@ def to_html(report: CampaignReport) -> str:
         + "</pre></details><p>Sitting MPs: UK Parliament data, Open Parliament Licence v3.0."
         "</p></footer>",
     ]
+    css = _MAP_CSS + _PAGE_CSS
     return _PAGE.format(
-        title=esc(report.title), css=_MAP_CSS + _PAGE_CSS, body="\n".join(sections), js=_JS
+        title=esc(report.title),
+        policy=_content_security_policy(css, _JS),
+        css=css,
+        body="\n".join(sections),
+        js=_JS,
+    )
+
+
+def _content_security_policy(css: str, js: str) -> str:
+    """Nothing may load; only this page's own style and script (by hash) may run."""
+    import base64
+    import hashlib
+
+    def digest(text: str) -> str:
+        return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+
+    return (
+        f"default-src 'none'; style-src 'sha256-{digest(css)}'; "
+        f"script-src 'sha256-{digest(js)}'; base-uri 'none'; form-action 'none'"
     )
 
 
@@ -465,6 +484,7 @@ _PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="{policy}">
 <title>{title}</title>
 <style>{css}</style>
 </head>

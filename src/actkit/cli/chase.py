@@ -19,7 +19,11 @@ if TYPE_CHECKING:
 
 TodayOption = Annotated[
     str | None,
-    typer.Option("--today", help="Treat this date (YYYY-MM-DD) as today, for reproducible runs."),
+    typer.Option(
+        "--today",
+        metavar="DATE",
+        help="Treat this date (YYYY-MM-DD) as today, for reproducible runs.",
+    ),
 ]
 
 
@@ -31,7 +35,7 @@ def register(app: typer.Typer) -> None:
 def chase(
     letter_id: Annotated[
         str | None,
-        typer.Argument(metavar="[ID]", help="Write the follow-up to this letter, e.g. L3."),
+        typer.Argument(metavar="ID", help="Write the follow-up to this letter, e.g. L3."),
     ] = None,
     after: Annotated[
         int, typer.Option("--after", min=1, metavar="N", help="Working days to wait for a reply.")
@@ -82,7 +86,10 @@ def chase(
         ),
     ] = None,
     letter_date: Annotated[
-        str | None, typer.Option("--date", help="The follow-up's date. [default: today]")
+        str | None,
+        typer.Option(
+            "--date", metavar="DATE", help="The follow-up's date. [default: --today, else today]"
+        ),
     ] = None,
     campaign: CampaignOption = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output.")] = False,
@@ -96,6 +103,8 @@ def chase(
     from actkit.logbook import open_logbook
 
     now = parse_day(today, "--today")
+    if letter_id is not None and (ics is not None or as_json):
+        raise typer.BadParameter("--ics and --json list letters: give them without an ID")
     with open_logbook() as book:
         if letter_id is not None:
             options = {

@@ -22,7 +22,10 @@ if TYPE_CHECKING:
     from actkit.logbook import LoggedLetter
 
 log_app = typer.Typer(
-    help="The letters you have written, what was sent and what was answered (kept locally).",
+    help=(
+        "The letters you have written, what was sent and what was answered (kept locally).\n\n"
+        "With no command, list them, oldest first; the options filter the list."
+    ),
     invoke_without_command=True,
 )
 
@@ -49,7 +52,8 @@ NoLogOption = Annotated[
     bool, typer.Option("--no-log", help="Do not record this in the letter log (`actkit log`).")
 ]
 OnOption = Annotated[
-    str | None, typer.Option("--on", help="The day it happened, YYYY-MM-DD. [default: today]")
+    str | None,
+    typer.Option("--on", metavar="DATE", help="The day it happened, YYYY-MM-DD. [default: today]"),
 ]
 IdArgument = Annotated[str, typer.Argument(metavar="ID", help="Letter id, e.g. L3.")]
 
@@ -94,7 +98,10 @@ def log_list(
         str | None, typer.Option("--campaign", metavar="NAME", help="Only this campaign's letters.")
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only letters written on or after YYYY-MM-DD.")
+        str | None,
+        typer.Option(
+            "--since", metavar="DATE", help="Only letters written on or after YYYY-MM-DD."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
@@ -244,10 +251,11 @@ def _csv(records: list[dict[str, Any]]) -> str:
 @reports_errors
 def log_forget(
     letter_id: Annotated[
-        str | None, typer.Argument(metavar="[ID]", help="The letter to delete, e.g. L3.")
+        str | None, typer.Argument(metavar="ID", help="The letter to delete, e.g. L3.")
     ] = None,
     before: Annotated[
-        str | None, typer.Option("--before", help="Delete letters written before YYYY-MM-DD.")
+        str | None,
+        typer.Option("--before", metavar="DATE", help="Delete letters written before YYYY-MM-DD."),
     ] = None,
     everything: Annotated[bool, typer.Option("--all", help="Delete every letter.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
@@ -291,7 +299,7 @@ def _confirm(question: str, *, yes: bool) -> None:
 @reports_errors
 def sent(
     letter_id: Annotated[
-        str | None, typer.Argument(metavar="[ID]", help="The letter you sent, e.g. L3.")
+        str | None, typer.Argument(metavar="ID", help="The letter you sent, e.g. L3.")
     ] = None,
     on: OnOption = None,
     via: Annotated[Via | None, typer.Option("--via", help="How: email, post or hand.")] = None,

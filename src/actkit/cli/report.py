@@ -33,7 +33,10 @@ def report(
         typer.Option("--campaign", metavar="NAME", help="Only this campaign's letters."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Only letters written on or after YYYY-MM-DD.")
+        str | None,
+        typer.Option(
+            "--since", metavar="DATE", help="Only letters written on or after YYYY-MM-DD."
+        ),
     ] = None,
     batch: Annotated[
         Path | None,
@@ -60,7 +63,8 @@ def report(
         typer.Option("--output", "-o", dir_okay=False, help="Write here instead of stdout."),
     ] = None,
     today: Annotated[
-        str | None, typer.Option("--today", help="Treat this date (YYYY-MM-DD) as today.")
+        str | None,
+        typer.Option("--today", metavar="DATE", help="Treat this date (YYYY-MM-DD) as today."),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite --output.")] = False,
 ) -> None:
