@@ -9,6 +9,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actkit.errors import InvalidInput
 from actkit.logbook import (
@@ -170,3 +172,31 @@ def test_chase_list_skips_replied_chased_and_unsent(tmp_path: Path) -> None:
         assert book.get(waiting).chased_by == follow_up
         assert book.chase_list(today=date(2027, 3, 1), after=15) == []
         assert book.get(drafted).status == "drafted"
+
+
+@given(st.integers(min_value=1, max_value=10**12 - 1), st.sampled_from(["L", "l", ""]))
+def test_any_letter_id_round_trips(number: int, prefix: str) -> None:
+    assert parse_letter_id(f"{prefix}{number}") == number
+
+
+@given(st.text())
+def test_any_text_is_an_id_or_a_clear_error(text: str) -> None:
+    try:
+        assert parse_letter_id(text) >= 1
+    except InvalidInput as error:
+        assert "is not a letter id" in str(error)
+
+
+@settings(max_examples=50)
+@given(st.text(min_size=1))
+def test_recipient_filter_takes_any_text_literally(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
+    path = tmp_path_factory.mktemp("log") / "log.db"
+    with Logbook(path) as book:
+        book.add(new_letter())
+        found = book.letters(to=text)
+    # SQLite's LIKE folds the case of ASCII letters only.
+    folded = "".join(c.lower() if c.isascii() else c for c in text)
+    expected = folded in "clive lewis" or folded in "norwich south"
+    assert [letter.recipient.name for letter in found] == (["Clive Lewis"] if expected else [])
