@@ -262,3 +262,55 @@ def test_log_file_is_sqlite_with_a_schema_version(
     write_letter(tmp_path)
     db = sqlite3.connect(isolated_environment / "log.db")
     assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
+
+
+def supporters(path: Path, count: int) -> Path:
+    rows = ["name,address,postcode"] + [f"Person {n},{n} Street,NR2 1AB" for n in range(count)]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_an_interrupted_batch_is_logged_once_per_row_after_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import actkit.drafting
+
+    sheet = supporters(tmp_path / "s.csv", 10)
+    out = tmp_path / "out"
+    args = ["letter", "batch", str(sheet), "-t", "blank", "--out", str(out), "--offline"]
+    real_draft = actkit.drafting.Drafter.draft
+    calls = {"n": 0}
+
+    def interrupted(self: object, job: object) -> object:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise KeyboardInterrupt
+        return real_draft(self, job)
+
+    monkeypatch.setattr(actkit.drafting.Drafter, "draft", interrupted)
+    assert run(*args).exit_code == 130  # stopped at once: logged when resumed
+    assert log_json() == []
+    monkeypatch.setattr(actkit.drafting.Drafter, "draft", real_draft)
+
+    assert run(*args, "--resume").exit_code == 0
+    logged = log_json()
+    assert sorted(x["batch"]["row"] for x in logged) == list(range(1, 11))
+    assert run(*args, "--resume").exit_code == 0
+    assert log_json() == logged  # each row once, however often resumed
+    assert all(x["to"]["name"] == "Clive Lewis" for x in logged)
+
+    run("sent", "L1")
+    assert run(*args, "--force").exit_code == 0  # start over: the old run's letters go
+    restarted = log_json()
+    assert len(restarted) == 10 and {x["status"] for x in restarted} == {"drafted"}
+
+
+def test_batch_no_log(tmp_path: Path) -> None:
+    sheet = supporters(tmp_path / "s.csv", 2)
+    out = tmp_path / "out"
+    result = run(
+        "letter", "batch", str(sheet), "-t", "blank", "--out", str(out), "--offline", "--no-log"
+    )
+    assert result.exit_code == 0 and "Logged" not in result.stderr
+    assert log_json() == []
+    assert json.loads(run("report", "--batch", str(out), "-f", "json").stdout)["letters"] == 2
