@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from actkit import nations
+
+if TYPE_CHECKING:
+    from actkit.logbook import LoggedLetter
 
 Format = Literal["html", "svg", "csv", "json"]
 FORMATS: tuple[Format, ...] = ("html", "svg", "csv", "json")
@@ -214,7 +217,7 @@ def _note_wait(
         waits[key] = wait
 
 
-def letters_from_log(logged: Iterable[Any]) -> list[MapLetter]:
+def letters_from_log(logged: Iterable[LoggedLetter]) -> list[MapLetter]:
     """Map letters from ``LoggedLetter``s (a follow-up counts as a letter too)."""
     return [
         MapLetter(

@@ -18,8 +18,10 @@ import typer
 from actkit.cli._common import info, plural, print_json, reports_errors, warn, write_result
 
 if TYPE_CHECKING:
+    from actkit.batch import BatchOptions, BatchReport
     from actkit.letters import Letter
     from actkit.logbook import LoggedLetter
+    from actkit.templates import LetterTemplate
 
 log_app = typer.Typer(
     help=(
@@ -445,7 +447,9 @@ def record_letter(
     return letter_id
 
 
-def record_batch(options: Any, report: Any, template: Any, *, no_log: bool) -> None:
+def record_batch(
+    options: BatchOptions, report: BatchReport, template: LetterTemplate, *, no_log: bool
+) -> None:
     """Log a batch and its written letters (each manifest row once, however often resumed)."""
     if not logging_on(no_log):
         return

@@ -12,7 +12,7 @@ from actkit.cli._common import info, plural, reports_errors, write_result
 from actkit.cli.log import parse_day
 
 if TYPE_CHECKING:
-    from actkit.report import Format
+    from actkit.report import CampaignReport, Format
 
 
 class ReportFormat(str, Enum):
@@ -98,8 +98,8 @@ def report(
         info(f"{plural(result.letters, 'letter')} to {_seats(result)} constituencies on the map.")
 
 
-def _seats(result: object) -> str:
-    seats = getattr(result, "seats", [])
+def _seats(result: CampaignReport) -> str:
+    seats = result.seats
     return f"{sum(1 for seat in seats if seat.letters):,} of {len(seats)}"
 
 
