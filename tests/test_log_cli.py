@@ -120,6 +120,7 @@ def test_write_send_chase_follow_up_and_reply(tmp_path: Path) -> None:
         "mp": "Clive Lewis",
         "party": "Labour",
         "letters": 2,
+        "sent": 1,
         "replies": 1,
     }
 

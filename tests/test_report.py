@@ -181,7 +181,10 @@ def test_report_html_marks_replies_and_lists_slowest(tmp_path: Path) -> None:
     page = run("report", "--today", "2027-02-04").stdout
     found = scan(page)
     norwich = found.seats["E14001409"]
-    assert norwich["title"] == "Norwich South: Clive Lewis (Labour). 1 letter, 1 reply."
+    assert (
+        norwich["title"]
+        == "Norwich South: Clive Lewis (Labour). 1 letter (1 marked sent), 1 reply."
+    )
     assert norwich["fill"] == BINS[1][1]
     assert page.count('class="reply"') == 2  # Norwich South, and the legend's example
     assert "no reply yet" in page and "Clive Lewis (Norwich South): 10 days" in page

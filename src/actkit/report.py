@@ -68,6 +68,8 @@ class Seat:
     mp: str = ""
     party: str = ""
     letters: int = 0
+    sent: int = 0
+    """Letters marked sent (the log knows; a batch folder does not)."""
     replies: int = 0
 
     def to_json(self) -> dict[str, Any]:
@@ -78,6 +80,7 @@ class Seat:
             "mp": self.mp,
             "party": self.party,
             "letters": self.letters,
+            "sent": self.sent,
             "replies": self.replies,
         }
 
@@ -85,6 +88,8 @@ class Seat:
     def title(self) -> str:
         who = f"{self.mp} ({self.party})" if self.party else self.mp or "MP unknown"
         letters = f"{self.letters} letter{'' if self.letters == 1 else 's'}"
+        if self.sent:
+            letters += f" ({self.sent} marked sent)"
         replies = f"{self.replies} repl{'y' if self.replies == 1 else 'ies'}"
         return f"{self.name}: {who}. {letters}, {replies}."
 
@@ -136,6 +141,7 @@ class CampaignReport:
             "title": self.title,
             "as_of": self.today.isoformat(),
             "letters": self.letters,
+            "sent": sum(seat.sent for seat in self.seats),
             "replies": self.replies,
             "by_nation": self.by_nation(),
             "by_party": self.by_party(),
@@ -152,6 +158,7 @@ def _totals(seats: list[Seat]) -> dict[str, int]:
         "seats": len(seats),
         "seats_with_letters": sum(1 for s in seats if s.letters),
         "letters": sum(s.letters for s in seats),
+        "sent": sum(s.sent for s in seats),
         "replies": sum(s.replies for s in seats),
     }
 
@@ -195,6 +202,7 @@ def build_report(letters: Iterable[MapLetter], *, title: str, today: date) -> Ca
         if seat is None:
             continue  # another body's seat, or old boundaries: not on this map
         seat.letters += 1
+        seat.sent += letter.sent_on is not None
         seat.replies += letter.replied_on is not None
         if letter.mp and letter.mp != seat.mp:
             seat.mp, seat.party = letter.mp, letter.party or ""
@@ -259,10 +267,19 @@ def to_json(report: CampaignReport) -> str:
 def to_csv(report: CampaignReport) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(("gss_code", "name", "nation", "mp", "party", "letters", "replies"))
+    writer.writerow(("gss_code", "name", "nation", "mp", "party", "letters", "sent", "replies"))
     for seat in report.seats:
         writer.writerow(
-            (seat.gss_code, seat.name, seat.nation, seat.mp, seat.party, seat.letters, seat.replies)
+            (
+                seat.gss_code,
+                seat.name,
+                seat.nation,
+                seat.mp,
+                seat.party,
+                seat.letters,
+                seat.sent,
+                seat.replies,
+            )
         )
     return buffer.getvalue()
 
