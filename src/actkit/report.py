@@ -443,13 +443,14 @@ def _table(caption: str, label: str, rows: dict[str, dict[str, int]]) -> str:
     lines = [
         f"<table><caption>{esc(caption)}</caption><thead><tr><th scope='col'>{esc(label)}</th>"
         "<th scope='col'>Seats</th><th scope='col'>Seats written to</th>"
-        "<th scope='col'>Letters</th><th scope='col'>Replies</th></tr></thead><tbody>"
+        "<th scope='col'>Letters</th><th scope='col'>Marked sent</th>"
+        "<th scope='col'>Replies</th></tr></thead><tbody>"
     ]
     for name, totals in rows.items():
         lines.append(
             f"<tr><th scope='row'>{esc(name)}</th><td>{totals['seats']:,}</td>"
             f"<td>{totals['seats_with_letters']:,}</td><td>{totals['letters']:,}</td>"
-            f"<td>{totals['replies']:,}</td></tr>"
+            f"<td>{totals['sent']:,}</td><td>{totals['replies']:,}</td></tr>"
         )
     lines.append("</tbody></table>")
     return "".join(lines)
