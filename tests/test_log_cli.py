@@ -315,3 +315,38 @@ def test_batch_no_log(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "Logged" not in result.stderr
     assert log_json() == []
     assert json.loads(run("report", "--batch", str(out), "-f", "json").stdout)["letters"] == 2
+
+
+def test_follow_up_in_another_format_and_to_stdout(tmp_path: Path) -> None:
+    write_letter(tmp_path)
+    run("sent", "L1", "--on", "2027-01-05")
+    as_docx = run("chase", "L1", "--format", "docx", "--today", "2027-01-27")
+    assert as_docx.exit_code == 0, as_docx.stderr
+    import docx
+
+    document = docx.Document(str(tmp_path / "l-follow-up.docx"))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "I wrote to you on 4 January 2027" in text
+    run("log", "forget", "L2", "--yes")  # the follow-up is gone: L1 can be chased again
+    assert (
+        run(
+            "chase", "L1", "--format", "md", "--name", "Sam Other", "--today", "2027-01-28"
+        ).exit_code
+        == 0
+    )
+    follow_up = (tmp_path / "l-follow-up.md").read_text(encoding="utf-8")
+    assert follow_up.rstrip().endswith("Sam Other")
+
+
+def test_a_letter_printed_to_stdout_gets_its_follow_up_on_stdout() -> None:
+    written = run(
+        "letter", "write", "-t", "blank", "--postcode", "NR2 1AB", *SENDER, "--personal", "x"
+    )
+    assert written.exit_code == 0 and log_json()[0]["file"] is None
+    run("sent", "L1", "--on", "2027-01-05")
+    binary = run("chase", "L1", "-f", "docx")
+    assert binary.exit_code == 2 and "give --output" in binary.stderr
+    follow_up = run("chase", "L1", "--today", "2027-01-27", "--date", "2027-01-28")
+    assert follow_up.exit_code == 0, follow_up.stderr
+    assert "28 January 2027" in follow_up.stdout
+    assert "Dear Clive Lewis," in follow_up.stdout

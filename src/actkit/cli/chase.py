@@ -177,6 +177,10 @@ def _write_follow_up(book: Logbook, letter_id: str, options: dict[str, Any]) -> 
     check_can_chase(original)
     output: Path | None = options["output"] or follow_up_path(original, options["fmt"])
     chosen = infer_format(options["fmt"] or original.format, output.name if output else None)
+    if chosen == "docx" and output is None:
+        raise typer.BadParameter(
+            "docx is a binary file: give --output LETTER.docx", param_hint="--format"
+        )
     refuse_existing(output, force=options["force"])
     campaign = campaign_dir(options["campaign"])
     renderer = LetterRenderer(
