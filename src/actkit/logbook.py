@@ -246,6 +246,9 @@ class Logbook:
         except sqlite3.DatabaseError as error:
             self._db.close()
             raise InvalidInput(f"{path}: cannot open the letter log: {error}") from None
+        except BaseException:
+            self._db.close()
+            raise
 
     def __enter__(self) -> Logbook:
         return self
