@@ -350,3 +350,20 @@ def test_a_letter_printed_to_stdout_gets_its_follow_up_on_stdout() -> None:
     assert follow_up.exit_code == 0, follow_up.stderr
     assert "28 January 2027" in follow_up.stdout
     assert "Dear Clive Lewis," in follow_up.stdout
+
+
+GOLDEN = Path(__file__).parent / "golden" / "letters" / "follow-up-chased.md"
+
+
+def test_golden_follow_up_written_by_chase(tmp_path: Path) -> None:
+    """Regenerate with ACTKIT_UPDATE_GOLDEN=1 pytest tests/test_log_cli.py, then review."""
+    import os
+
+    write_letter(tmp_path)
+    run("sent", "L1", "--on", "2027-01-05")
+    result = run("chase", "L1", "-o", str(tmp_path / "f.md"), "--today", "2027-01-27")
+    assert result.exit_code == 0, result.stderr
+    text = (tmp_path / "f.md").read_text(encoding="utf-8")
+    if os.environ.get("ACTKIT_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")

@@ -176,7 +176,9 @@ def _write_follow_up(book: Logbook, letter_id: str, options: dict[str, Any]) -> 
     original = book.get(parse_letter_id(letter_id))
     check_can_chase(original)
     output: Path | None = options["output"] or follow_up_path(original, options["fmt"])
-    chosen = infer_format(options["fmt"] or original.format, output.name if output else None)
+    # --format, else the --output file's extension, else the first letter's format.
+    fmt = options["fmt"] or (None if options["output"] else original.format)
+    chosen = infer_format(fmt, output.name if output else None)
     if chosen == "docx" and output is None:
         raise typer.BadParameter(
             "docx is a binary file: give --output LETTER.docx", param_hint="--format"
