@@ -66,8 +66,10 @@ def digest(content: str | bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def now_utc() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+def now_local() -> str:
+    """The time now, with its UTC offset: local, so that its first ten characters are the
+    day the user saw (``--since`` and ``--before`` compare days)."""
+    return datetime.now(timezone.utc).astimezone().replace(microsecond=0).isoformat()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -274,7 +276,7 @@ class Logbook:
     def add(self, letter: NewLetter, *, follows: int | None = None) -> int:
         """Record one letter; with ``follows``, as the follow-up of that (now chased) one."""
         with self._writing() as db:
-            letter_id = _insert(db, letter, batch_id=None, written=now_utc(), follows=follows)
+            letter_id = _insert(db, letter, batch_id=None, written=now_local(), follows=follows)
             if follows is not None:
                 db.execute(
                     "UPDATE letters SET status = 'chased', chased_by = ? WHERE id = ?",
@@ -289,7 +291,7 @@ class Logbook:
         the rows it wrote now. ``restart`` (``--force``) forgets the old run's letters.
         Returns how many letters were added."""
         folder = str(batch.folder.resolve())
-        stamp = now_utc()
+        stamp = now_local()
         with self._writing() as db:
             if restart:
                 db.execute("DELETE FROM batches WHERE folder = ?", (folder,))
