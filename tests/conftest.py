@@ -33,6 +33,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setenv("ACTKIT_HOME", str(home))
     monkeypatch.setenv("ACTKIT_POSTCODES_API", CLOSED_PORT_URL)
     monkeypatch.setenv("ACTKIT_MEMBERS_API", CLOSED_PORT_URL)
+    for devolved in ("SCOTTISH_PARLIAMENT", "SENEDD", "NI_ASSEMBLY"):
+        monkeypatch.setenv(f"ACTKIT_{devolved}_API", CLOSED_PORT_URL)
     monkeypatch.delenv("ACTKIT_CAMPAIGN", raising=False)
     # Rich and Typer must not add colour codes to output that tests compare.
     monkeypatch.setenv("TERM", "dumb")

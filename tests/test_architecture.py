@@ -86,6 +86,10 @@ COMMANDS = [
     ["replied"],
     ["chase"],
     ["report"],
+    ["serve"],
+    ["supporters"],
+    ["supporters", "export"],
+    ["supporters", "clear"],
 ]
 
 

@@ -121,7 +121,8 @@ def test_batch_writes_one_letter_per_row_to_each_mp(tmp_path: Path, standin: Sta
 
     assert result.exit_code == 0, result.stderr
     entries = sorted(manifest(out), key=lambda e: int(e["row"]))  # rows finish in any order
-    assert list(entries[0]) == COLUMNS
+    # The original columns in their order, then those added for other bodies (issue 10).
+    assert list(entries[0]) == [*COLUMNS, "body", "rep_name", "rep_email"]
     assert [(e["row"], e["constituency"], e["source"], e["status"]) for e in entries] == [
         ("1", "Norwich South", "live", "ok"),
         ("2", "Aberdeen South", "live", "ok"),

@@ -363,7 +363,7 @@ def test_services_unreachable_fall_back_with_warning() -> None:
     warnings = result.stderr
     assert "postcodes.io is unavailable: the connection was refused" in warnings
     assert "offline data" in warnings and "days old" in warnings
-    assert "cannot tell a postcode that does not exist from a real one" in warnings
+    assert "postcodes are checked against the 2023 list" in warnings
 
 
 def test_northern_ireland_unreachable_is_exit_3() -> None:
@@ -457,7 +457,16 @@ def test_data_info_names_sources_and_licences() -> None:
     ):
         assert expected in result.stdout
     data = json.loads(run("data", "info", "--json").stdout)
-    assert set(data["datasets"]) == {"mps", "constituencies", "postcodes"}
+    assert set(data["datasets"]) == {
+        "mps",
+        "constituencies",
+        "postcodes",
+        "postcode_list",
+        "mp_changes",
+        "mp_changes_reported",
+    }
+    assert "Contains OS data © Crown copyright and database right 2023" in data["attribution"]
+    assert "Clacton" in {change["constituency"] for change in data["changes_after_snapshot"]}
 
 
 def test_a_damaged_cache_does_not_stop_lookups(

@@ -18,6 +18,9 @@ HEAVY = [
     "platformdirs",
     "sqlite3",
     "holidays",
+    "flask",
+    "waitress",
+    "secure",
 ]
 
 PROBE = """
@@ -44,6 +47,7 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
         ["log", "--help"],
         ["chase", "--help"],
         ["report", "--help"],
+        ["serve", "--help"],
     ],
 )
 def test_help_and_version_do_not_import_heavy_modules(args: list[str]) -> None:

@@ -20,6 +20,8 @@ _PUBLIC = {
     "ExitCode": "actkit.errors",
     "normalise_postcode": "actkit.postcodes",
     "find_mp": "actkit.representatives",
+    "find_representatives": "actkit.bodies.lookup",
+    "Representative": "actkit.bodies.model",
     "Lookup": "actkit.models",
     "render_letter": "actkit.letters",
     "plan_event": "actkit.events",

@@ -51,6 +51,11 @@ MANIFEST_COLUMNS = (
     "file",
     "status",
     "error",
+    # Appended for letters to any representative (batch --to); the columns above keep
+    # their names and order for the spreadsheets and scripts that read them.
+    "body",
+    "rep_name",
+    "rep_email",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -67,6 +72,8 @@ class BatchOptions:
     force: bool = False
     concurrency: int = 4
     max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS
+    to: str = "mp"
+    """Who each supporter writes to (``actkit.bodies.registry.RECIPIENTS``)."""
 
 
 @dataclass
@@ -93,6 +100,8 @@ class BatchReport:
     """Wall time of each phase: "scan", "lookup", "write"."""
     interrupted: bool = False
     """The run was asked to stop before the last row; --resume finishes it."""
+    representatives: set[str] = field(default_factory=set)
+    """Distinct representatives written to (body and name), for ``--to`` other than mp."""
 
     @property
     def failed_rows(self) -> int:
@@ -116,12 +125,15 @@ Progress = Callable[[int], None]
 
 def prepare(csv_path: Path, options: BatchOptions) -> tuple[SupporterFile, LetterRenderer]:
     """Check everything that can be checked before any work: columns, template, facts."""
+    from actkit.bodies.letters import check_template_suits
     from actkit.facts import load_facts
     from actkit.templates import load_template
 
     supporters = SupporterFile(csv_path)
+    template = load_template(options.template, options.campaign)
+    check_template_suits(template, options.to)
     renderer = LetterRenderer(
-        load_template(options.template, options.campaign),
+        template,
         load_facts(options.campaign),
         max_fact_age_days=options.max_fact_age_days,
     )
@@ -158,12 +170,25 @@ def run_batch(
     owned_http = http or HttpClient(use_cache=not options.offline)  # offline: touch nothing
     try:
         resolution = resolve_many(
-            postcodes, offline=options.offline, http=owned_http, concurrency=options.concurrency
+            postcodes,
+            offline=options.offline,
+            http=owned_http,
+            concurrency=options.concurrency,
+            with_mps=options.to == "mp",
         )
+        expand = _recipients(resolution, options, owned_http, renderer, report)
         report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
         with resolution:
             _write_letters(
-                supporters, drafter, resolution, report, done, to_do, progress=progress, stop=stop
+                supporters,
+                drafter,
+                resolution,
+                report,
+                done,
+                to_do,
+                progress=progress,
+                stop=stop,
+                expand=expand,
             )
         report.requests = dict(owned_http.requests_sent)
         report.notes[:0] = resolution.notes
@@ -173,6 +198,35 @@ def run_batch(
         # However the run ends (Ctrl-C, SIGTERM, a bug), no partial letter stays behind.
         sweep_temporary_files(out_dir)
     return report
+
+
+def _recipients(
+    resolution: Resolution,
+    options: BatchOptions,
+    http: HttpClient,
+    renderer: LetterRenderer,
+    report: BatchReport,
+) -> Callable[[Job], list[Job]] | None:
+    """For ``--to`` other than mp: each job becomes one per representative."""
+    if options.to == "mp":
+        return None
+    from actkit.bodies.batching import expand, resolve_recipients
+
+    answers, notes = resolve_recipients(
+        resolution.places,
+        options.to,
+        http=http,
+        offline=options.offline,
+        concurrency=options.concurrency,
+    )
+    report.notes.extend(notes)
+    template = renderer.template
+
+    def per_representative(job: Job) -> list[Job]:
+        jobs = expand(job, answers)
+        return [j for j in jobs if j.recipient is None or template.suits(j.recipient.body)]
+
+    return per_representative
 
 
 def _settings(options: BatchOptions) -> DraftSettings:
@@ -185,7 +239,15 @@ def _settings(options: BatchOptions) -> DraftSettings:
         fmt=options.fmt,
         letter_date=options.letter_date,
         existing=existing,
+        body=_group_body(options.to),
     )
+
+
+def _group_body(to: str) -> str:
+    from actkit.bodies.registry import RECIPIENTS
+
+    group = RECIPIENTS.get(to)
+    return (group.body_id or "") if group else ""
 
 
 def _write_letters(
@@ -198,25 +260,36 @@ def _write_letters(
     *,
     progress: Progress | None,
     stop: threading.Event | None,
+    expand: Callable[[Job], list[Job]] | None = None,
 ) -> None:
     """Pass 2: draft each row's letter, appending its outcome to the manifest in order."""
     writing = time.perf_counter()
+
+    ran_out = threading.Event()
 
     def jobs() -> Iterator[Job]:
         for supporter in supporters.rows():
             report.rows += 1
             if supporter.row not in done:
-                yield locate(supporter, resolution.places)
+                job = locate(supporter, resolution.places)
+                yield from expand(job) if expand else (job,)
+        ran_out.set()  # every job was handed out: a stop now interrupts nothing
 
     finished = 0
+    rows_finished: set[str] = set()
     with _manifest(report.manifest) as manifest:
         for result in draft_in_order(drafter, _ready_first(jobs(), resolution), stop):
             manifest.writerow(_neutralised(result.cells))
             _count(report, result)
             finished += 1
-            if progress:
+            # Progress is per row (a row may be several letters, one per representative).
+            if progress and result.cells[0] not in rows_finished:
                 progress(1)
-    report.interrupted = finished < to_do
+            rows_finished.add(result.cells[0])
+    if expand is None:
+        report.interrupted = finished < to_do
+    else:
+        report.interrupted = stop is not None and stop.is_set() and not ran_out.is_set()
     report.seconds["write"] = time.perf_counter() - writing
 
 
@@ -263,6 +336,8 @@ def _count(report: BatchReport, result: RowResult) -> None:
         report.offline_postcode_rows += result.offline_postcode
         report.with_personal += result.has_personal
         report.text_counts[result.fingerprint] += 1
+        if len(result.cells) > 13 and result.cells[11] != "commons":
+            report.representatives.add(f"{result.cells[11]}:{result.cells[12]}")
     for warning in result.warnings:
         if warning not in report.notes:
             report.notes.append(warning)
@@ -281,13 +356,22 @@ def _previous_run(manifest_path: Path, options: BatchOptions) -> set[int]:
             "--resume to finish it or --force to start over"
         )
     finished, kept = set(), []
+    by_row: dict[int, list[dict[str, str]]] = defaultdict(list)
     for entry in _read_manifest(manifest_path):
-        written = entry["status"] == "ok" and (manifest_path.parent / entry["file"]).is_file()
-        if entry["status"] == "skipped" or written:
-            finished.add(int(entry["row"]))
-            kept.append(entry)
+        by_row[int(entry["row"])].append(entry)
+    for row, entries in by_row.items():
+        # A row is finished when every letter of it is (batch --to writes several per row);
+        # an unfinished row is redone whole, so its old lines go.
+        if all(_finished(manifest_path, entry) for entry in entries):
+            finished.add(row)
+            kept.extend(entries)
     _rewrite_manifest(manifest_path, kept)  # failed rows are retried: drop their old lines
     return finished
+
+
+def _finished(manifest_path: Path, entry: dict[str, str]) -> bool:
+    written = entry["status"] == "ok" and (manifest_path.parent / entry["file"]).is_file()
+    return entry["status"] == "skipped" or written
 
 
 def _read_manifest(path: Path) -> Iterator[dict[str, str]]:

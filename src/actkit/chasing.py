@@ -94,13 +94,14 @@ def _from_snapshot(recipient: Recipient) -> MP:
     known = offline.mp_for(recipient.gss_code)
     if known is not None and known.name == recipient.name:
         return known
+    commons = recipient.body == "commons"
     return MP(
         name=recipient.name,
-        full_title=f"{recipient.name} MP",
+        full_title=f"{recipient.name} MP" if commons else recipient.name,
         address_as=recipient.name,
         party=recipient.party or "",
         member_id=recipient.member_id,
-        postal_address=HOUSE_OF_COMMONS_ADDRESS,
+        postal_address=HOUSE_OF_COMMONS_ADDRESS if commons else (),
     )
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import threading
     from datetime import date
 
+    from actkit.bodies.model import Representative
     from actkit.representatives import PlaceAnswer, SeatAnswer
     from actkit.supporters import Supporter
 
@@ -39,6 +40,10 @@ class Job:
     postcode_error: str = ""
     place: PlaceAnswer | None = None
     seat: SeatAnswer | None = None
+    recipient: Representative | None = None
+    """Set for letters to a representative other than the MP (``batch --to``)."""
+    recipient_problem: tuple[str, str] | None = None
+    """(reason, message) when the postcode has nobody in the chosen ``--to`` group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +75,8 @@ class DraftSettings:
     letter_date: date
     existing: frozenset[str] = frozenset()
     """File names already in the folder that a new run must not replace."""
+    body: str = "commons"
+    """The body ``--to`` writes to ("" for several): the manifest's ``body`` on failed rows."""
 
 
 class _RowProblem(ActkitError):
@@ -87,6 +94,20 @@ class Drafter:
     _sent_warnings: set[str] = field(default_factory=set)
 
     def draft(self, job: Job) -> RowResult:
+        result = self._draft_row(job)
+        return replace(result, cells=[*result.cells, *self._representative_cells(job, result)])
+
+    def _representative_cells(self, job: Job, result: RowResult) -> list[str]:
+        """The manifest's appended ``body``, ``rep_name`` and ``rep_email``."""
+        if result.status == "skipped":
+            return ["", "", ""]
+        if result.status != "ok" or job.seat is None or job.seat.mp is None:
+            body = job.recipient.body if job.recipient else self.settings.body
+            return [body, "", ""]
+        body = job.recipient.body if job.recipient else "commons"
+        return [body, job.seat.mp.name, job.seat.mp.email or ""]
+
+    def _draft_row(self, job: Job) -> RowResult:
         supporter = job.supporter
         if supporter.blank:
             return RowResult([str(supporter.row), "", "", "", "", "", "", "", "", "skipped", ""])
@@ -105,13 +126,17 @@ class Drafter:
             raise _RowProblem("malformed postcode", job.postcode_error)
         if place is None or place.problem or place.gss_code is None:
             problem = place.problem if place and place.problem else "no constituency"
-            raise _RowProblem(_place_reason(problem), problem)
+            reason = place.reason if place else ""  # a code, when the lookup gave one
+            raise _RowProblem(reason or _place_reason(problem), problem)
+        if job.recipient_problem:
+            raise _RowProblem(*job.recipient_problem)
         if seat is None or seat.mp is None:
             raise _RowProblem("no MP", seat.problem if seat and seat.problem else "no MP")
         settings = self.settings
         if settings.fmt == "eml":
             _check_email_possible(supporter, seat.mp)
         source: Source = "offline" if "offline" in (place.source, seat.source) else "live"
+        rep = job.recipient
         letter = self.renderer.render(
             mp=seat.mp,
             constituency=seat.constituency,
@@ -119,8 +144,11 @@ class Drafter:
             personal=supporter.personal,
             letter_date=settings.letter_date,
             source=source,
+            **({"role": rep.role, "body_id": rep.body} if rep else {}),
         )
-        name = f"{supporter.row:06d}-{slug(supporter.name)}.{settings.fmt}"
+        # Several letters per supporter (batch --to): the recipient goes in the name.
+        to_whom = f"-{slug(seat.mp.full_title)}" if rep else ""
+        name = f"{supporter.row:06d}-{slug(supporter.name)}{to_whom}.{settings.fmt}"
         if name in settings.existing:
             raise _RowProblem("file exists", f"{name} already exists in the folder")
         try:
@@ -134,9 +162,9 @@ class Drafter:
             supporter.name,
             job.postcode,
             seat.constituency.name,
-            place.gss_code,
-            seat.mp.name,
-            seat.mp.email or "",
+            (seat.constituency.gss_code if rep else place.gss_code),
+            "" if rep else seat.mp.name,
+            "" if rep else (seat.mp.email or ""),
             source,
             name,
             "ok",
@@ -151,7 +179,7 @@ class Drafter:
             place.source == "offline",
             letter.has_personal,
             letter.form_digest,
-            self._new_warnings(letter.warnings),
+            self._new_warnings((*seat.warnings, *letter.warnings)),
         )
 
     def _new_warnings(self, warnings: tuple[str, ...]) -> tuple[str, ...]:
@@ -236,6 +264,8 @@ def locate(supporter: Supporter, places: dict[str, PlaceAnswer]) -> Job:
 def seat_needed(job: Job) -> str | None:
     """The GSS code whose MP this job waits for, if any."""
     place = job.place
+    if job.recipient is not None or job.recipient_problem is not None:
+        return None  # batch --to: the representative is already known
     return place.gss_code if place and place.gss_code and not place.problem else None
 
 

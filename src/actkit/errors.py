@@ -67,9 +67,50 @@ class NoAnswer(ActkitError):
 class PostcodeNotFound(NoAnswer):
     """A well-formed postcode that does not exist."""
 
+    reason = "unknown postcode"
+    """A stable code for reports and manifests: match this, never the message."""
+
+
+class NoSuchDistrict(PostcodeNotFound):
+    """Offline: no GB postcode district has this outward code ("AB1", "ZZ9")."""
+
+    reason = "no such district"
+
+
+class NotInOfflineList(PostcodeNotFound):
+    """Offline: a real district, but the postcode is not in the offline list of postcodes."""
+
+    reason = "not in offline postcode list"
+
+
+class NotInUK(NoAnswer):
+    """A postcode outside the UK's four nations (Channel Islands, Isle of Man)."""
+
+    reason = "not in the UK"
+
+
+class PostcodeTerminated(PostcodeNotFound):
+    """A postcode that was in use once and has been terminated."""
+
 
 class NoRepresentative(NoAnswer):
     """A real postcode with no MP to write to (Crown Dependencies, vacant seats)."""
+
+
+class NoWestminsterMP(NoRepresentative):
+    """The Channel Islands and the Isle of Man: real postcodes, but no seat at Westminster."""
+
+    def __init__(self, message: str, *, country: str) -> None:
+        super().__init__(message)
+        self.country = country
+
+
+class VacantSeat(NoRepresentative):
+    """The constituency has no MP until a by-election fills the seat."""
+
+    def __init__(self, message: str, *, constituency: str) -> None:
+        super().__init__(message)
+        self.constituency = constituency
 
 
 class ServiceUnavailable(ActkitError):

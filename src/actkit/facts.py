@@ -8,6 +8,7 @@ A facts file is YAML: ``facts:`` followed by a list of facts, each with ``id``,
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -175,11 +176,22 @@ def builtin_fact_files() -> list[tuple[str, str]]:
     ]
 
 
-def load_facts(campaign: Path | None = None) -> dict[str, Fact]:
-    """Every fact by id: the built-ins, then the campaign's (which replace same-id built-ins)."""
+@functools.cache
+def _builtin_facts() -> dict[str, Fact]:
+    # The package's own files never change while actkit runs: parse them once per process
+    # (the stall server writes a letter for every visitor).
     facts: dict[str, Fact] = {}
     for label, text in builtin_fact_files():
         facts.update((fact.id, fact) for fact in parse_facts(text, label))
+    return facts
+
+
+def load_facts(campaign: Path | None = None) -> dict[str, Fact]:
+    """Every fact by id: the built-ins, then the campaign's (which replace same-id built-ins).
+
+    A campaign's files are read on every call, so edits show at once.
+    """
+    facts = dict(_builtin_facts())
     if campaign is not None:
         campaign_facts: dict[str, Fact] = {}
         for path in sorted((campaign / "facts").glob("*.y*ml")):

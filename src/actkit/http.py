@@ -8,9 +8,12 @@ goes wrong on the wire becomes ``ServiceUnavailable`` naming the service and the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +21,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests  # noqa: TID251  # this module is the HTTP choke point
-import requests_cache  # noqa: TID251
 from requests.adapters import HTTPAdapter  # noqa: TID251
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 from urllib3.util.retry import Retry
@@ -27,10 +29,43 @@ from actkit import __version__
 from actkit.errors import ServiceUnavailable
 from actkit.paths import cache_dir
 
+UNUSED_SERIALIZERS = ("yaml", "tomlkit", "bson", "ujson", "orjson")
+"""Libraries requests-cache imports, if installed, for serializers actkit never uses (the
+cache is SQLite with the default serializer): about 20 ms a live lookup need not pay."""
+
+
+@contextlib.contextmanager
+def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
+    """Make ``import`` of these modules fail for a moment, unless already imported.
+
+    requests-cache treats an optional library that fails to import as not installed;
+    afterwards the modules import normally for whoever needs them (actkit reads YAML).
+    """
+    hidden = [name for name in modules if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # documented: import fails
+    try:
+        yield
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, ...) is None:
+                del sys.modules[name]
+
+
+with _hidden(UNUSED_SERIALIZERS):
+    import requests_cache  # noqa: TID251
+
 POSTCODES_API_ENV = "ACTKIT_POSTCODES_API"
 MEMBERS_API_ENV = "ACTKIT_MEMBERS_API"
 DEFAULT_POSTCODES_API = "https://api.postcodes.io"
 DEFAULT_MEMBERS_API = "https://members-api.parliament.uk"
+# The devolved legislatures' member services (see actkit.bodies).
+SCOTTISH_PARLIAMENT_API_ENV = "ACTKIT_SCOTTISH_PARLIAMENT_API"
+SENEDD_API_ENV = "ACTKIT_SENEDD_API"
+NI_ASSEMBLY_API_ENV = "ACTKIT_NI_ASSEMBLY_API"
+DEFAULT_SCOTTISH_PARLIAMENT_API = "https://data.parliament.scot"
+DEFAULT_SENEDD_API = "https://business.senedd.wales"
+DEFAULT_NI_ASSEMBLY_API = "https://data.niassembly.gov.uk"
 
 USER_AGENT = f"actkit/{__version__} (advocacy command-line tool)"
 TIMEOUT = (3.05, 10.0)
@@ -51,6 +86,11 @@ def postcodes_api() -> str:
 
 def members_api() -> str:
     return os.environ.get(MEMBERS_API_ENV, "").strip() or DEFAULT_MEMBERS_API
+
+
+def base_url(env_var: str, default: str) -> str:
+    """A service's base URL: the environment variable if set, else the default."""
+    return (os.environ.get(env_var, "").strip() or default).rstrip("/")
 
 
 def cache_path() -> Path:
@@ -93,6 +133,15 @@ class JsonResponse:
     from_cache: bool
 
 
+@dataclass(frozen=True, slots=True)
+class TextResponse:
+    status: int
+    content: bytes
+    """The body as sent: XML declares its own encoding, so it is parsed from bytes (a
+    ``text/xml`` answer without a charset would otherwise be read as Latin-1)."""
+    from_cache: bool
+
+
 class HttpClient:
     """A cached, retrying JSON client. One per command; share it between lookups."""
 
@@ -113,6 +162,44 @@ class HttpClient:
         expire_after: timedelta,
     ) -> JsonResponse:
         return self._send(service, "GET", url, params=params, expire_after=expire_after)
+
+    def get_text(
+        self,
+        service: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        expire_after: timedelta,
+        accept: str = "application/xml, text/xml",
+    ) -> TextResponse:
+        """A GET for a service that answers in XML (the Senedd's Modern.gov service)."""
+        if service in self._down:
+            raise self._down[service]
+        try:
+            response = self._request(
+                "GET", url, expire_after, params=params, headers={"Accept": accept}
+            )
+        except RetryAfterTooLong as error:
+            raise self._mark_down(
+                service, ServiceUnavailable(service, f"rate limited ({error})")
+            ) from None
+        except requests.RequestException as error:
+            raise self._mark_down(service, ServiceUnavailable(service, _describe(error))) from None
+        from_cache = bool(getattr(response, "from_cache", False))
+        if not from_cache:
+            self.requests_sent[service] = self.requests_sent.get(service, 0) + 1
+        if response.status_code in RETRY_STATUSES:
+            raise self._mark_down(
+                service,
+                ServiceUnavailable(service, f"HTTP {response.status_code} after {RETRIES} retries"),
+            )
+        return TextResponse(
+            status=response.status_code, content=response.content, from_cache=from_cache
+        )
+
+    def _mark_down(self, service: str, error: ServiceUnavailable) -> ServiceUnavailable:
+        self._down.setdefault(service, error)
+        return error
 
     def post_json(
         self,
@@ -196,8 +283,21 @@ def _json_or_none(content: bytes) -> Any:
 
 
 def _cacheable(response: requests.Response) -> bool:
-    """Only well-formed JSON is worth keeping: never cache a garbled answer."""
-    return _json_or_none(response.content) is not None
+    """Only well-formed JSON (or XML) is worth keeping: never cache a garbled answer."""
+    if _json_or_none(response.content) is not None:
+        return True
+    return "xml" in response.headers.get("Content-Type", "") and _is_xml(response.content)
+
+
+def _is_xml(content: bytes) -> bool:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        ElementTree.fromstring(content)
+    except (ElementTree.ParseError, DefusedXmlException):
+        return False
+    return True
 
 
 def _cached_session() -> requests.Session:

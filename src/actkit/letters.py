@@ -9,6 +9,7 @@ headings, links or citations of its own.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import re
@@ -102,6 +103,10 @@ class Letter:
     """A digest of the letter's words less the sender's and the MP's names and addresses.
     Letters from one renderer with the same digest are identical once those are taken out
     (batch personalisation reports use it)."""
+    body_id: str = "commons"
+    """The recipient's body (``actkit.bodies``), e.g. "commons" or "senedd"."""
+    role: str = "MP"
+    """The recipient's role in it: "MP", "constituency MSP", "MS", ..."""
 
     @property
     def date_text(self) -> str:
@@ -291,6 +296,7 @@ class LetterRenderer:
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
         self._by_shape: dict[tuple[Any, ...], tuple[list[str], tuple[str, ...], bytes]] = {}
+        self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
             self._subject = _ENVIRONMENT.from_string(template.subject)
@@ -301,6 +307,14 @@ class LetterRenderer:
             raise TemplateProblem(
                 f"{template.label}:{error.lineno}: syntax: {error.message}"
             ) from None
+
+    def with_variables(self, **variables: Any) -> LetterRenderer:
+        """This renderer, giving templates these variables too (``previous`` for a
+        follow-up). Their text must already be Markdown-escaped."""
+        twin = copy.copy(self)
+        twin._extra = {**self._extra, **variables}
+        twin._by_shape = {}  # renders by substitution are not used with extra variables
+        return twin
 
     def _compile(self, source: str) -> Any:
         tree = _ENVIRONMENT.parse(source)
@@ -323,14 +337,15 @@ class LetterRenderer:
         personal: str,
         letter_date: date,
         source: Source = "live",
-        extra: Mapping[str, Any] | None = None,
+        role: str = "MP",
+        body_id: str = "commons",
     ) -> Letter:
-        """``extra`` adds variables to the template's context (``previous`` for a
-        follow-up); its text must already be Markdown-escaped."""
+        """``mp`` is the recipient whatever their body (``role`` and ``body_id`` say which)."""
         personal_text = multi_line(personal)
+        extra = self._extra
 
         def context() -> dict[str, Any]:
-            base = _context(mp, constituency, sender, personal_text, letter_date)
+            base = _context(mp, constituency, sender, personal_text, letter_date, (role, body_id))
             return {**base, **extra} if extra else base
 
         if self._plain_row_values and not extra:
@@ -341,7 +356,7 @@ class LetterRenderer:
                 markdown_escape(personal_text),
             ]  # in the order of _ROW_VALUES
             body, cited, form_digest = self._render_by_substitution(
-                values, context, (mp, constituency, letter_date)
+                values, context, (mp, constituency, letter_date, role, body_id)
             )
         else:
             full_context = context()
@@ -364,6 +379,8 @@ class LetterRenderer:
             has_personal=bool(personal_text),
             warnings=self._warnings(cited, letter_date),
             form_digest=form_digest,
+            body_id=body_id,
+            role=role,
         )
 
     def _render_by_substitution(
@@ -493,10 +510,20 @@ def _mp_context(mp: MP, constituency: Constituency) -> dict[str, str]:
 
 
 def _context(
-    mp: MP, constituency: Constituency, sender: Sender, personal: str, letter_date: date
+    mp: MP,
+    constituency: Constituency,
+    sender: Sender,
+    personal: str,
+    letter_date: date,
+    role_and_body: tuple[str, str] = ("MP", "commons"),
 ) -> dict[str, Any]:
+    # ``rep`` is the recipient, whatever their body; ``mp`` stays for templates written
+    # before there were other bodies, and is the same recipient.
+    recipient = {**_mp_context(mp, constituency), "role": role_and_body[0]}
+    recipient["body"] = role_and_body[1]
     return {
-        "mp": dict(_mp_context(mp, constituency)),
+        "rep": recipient,
+        "mp": dict(recipient),
         "sender": {
             "name": _safe(sender.name),
             "address": [_safe(line) for line in sender.address],

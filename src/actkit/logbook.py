@@ -92,6 +92,12 @@ class Recipient:
     details: dict[str, Any] | None = field(default=None, compare=False)
     """Everything needed to address another letter to them (public contact details)."""
 
+    @property
+    def role(self) -> str:
+        """ "MP", "constituency MSP", "MS", ...: as the letter named them."""
+        role = (self.details or {}).get("role")
+        return role if isinstance(role, str) and role else "MP"
+
     def to_json(self) -> dict[str, Any]:
         return {
             "body": self.body,
@@ -587,17 +593,11 @@ def recipient_of(letter: Letter) -> Recipient:
         name=mp.name,
         constituency=seat.name,
         gss_code=seat.gss_code,
-        body=_body_of(mp),
+        body=letter.body_id,
         member_id=mp.member_id,
         party=mp.party,
-        details=mp.to_json(),
+        details={**mp.to_json(), "role": letter.role},
     )
-
-
-def _body_of(representative: Any) -> str:
-    # Representatives of devolved bodies carry a ``body``; an MP may not (yet) say it.
-    body = getattr(representative, "body", None)
-    return body if isinstance(body, str) and body else DEFAULT_BODY
 
 
 def new_letter(
@@ -638,7 +638,9 @@ class ManifestLetter:
     constituency: str
     gss_code: str
     mp_name: str
+    """The recipient's name, whatever their body."""
     file: str
+    body: str = DEFAULT_BODY
 
 
 def manifest_letters(folder: Path) -> Iterator[ManifestLetter]:
@@ -661,8 +663,10 @@ def manifest_letters(folder: Path) -> Iterator[ManifestLetter]:
                     name=cell.get("name", ""),
                     constituency=cell.get("constituency", ""),
                     gss_code=cell["gss_code"],
-                    mp_name=cell.get("mp_name", ""),
+                    # Letters to devolved members name them in rep_name (batch --to).
+                    mp_name=cell.get("mp_name") or cell.get("rep_name", ""),
                     file=cell.get("file", ""),
+                    body=cell.get("body") or DEFAULT_BODY,
                 )
 
 
@@ -689,7 +693,7 @@ def batch_letters(
             content = path.read_bytes()
         except OSError:
             continue  # listed but gone: --resume writes it again, and it is logged then
-        mp = offline.mp_for(entry.gss_code)
+        mp = offline.mp_for(entry.gss_code) if entry.body == DEFAULT_BODY else None
         same_mp = mp is not None and mp.name == entry.mp_name
         yield NewLetter(
             date=letter_date,
@@ -699,6 +703,7 @@ def batch_letters(
                 name=entry.mp_name,
                 constituency=entry.constituency,
                 gss_code=entry.gss_code,
+                body=entry.body,
                 member_id=mp.member_id if same_mp and mp else None,
                 party=mp.party if same_mp and mp else None,
             ),

@@ -78,7 +78,8 @@ _M001 = (
             follows INTEGER REFERENCES letters(id) ON DELETE SET NULL,
             batch_id INTEGER REFERENCES batches(id) ON DELETE CASCADE,
             batch_row INTEGER,
-            UNIQUE (batch_id, batch_row)
+            -- A batch row can hold several letters (batch --to all-msps): one per file.
+            UNIQUE (batch_id, file)
         )
     """,
     "CREATE INDEX letters_status ON letters(status)",

@@ -87,7 +87,8 @@ class Place:
 
 
 OFFLINE_POSTCODE_LIMITS = (
-    "it cannot tell a postcode that does not exist from a real one, so check the postcode"
+    "postcodes are checked against the 2023 list, so one terminated since then would still "
+    "get an answer"
 )
 
 

@@ -1,4 +1,4 @@
-"""Where actkit keeps its cache and config.
+"""Where actkit keeps its cache, config and data.
 
 ``ACTKIT_HOME`` wins; otherwise the platform's user directories (platformdirs).
 """
@@ -37,18 +37,19 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
-def config_file() -> Path:
-    return config_dir() / "config.toml"
-
-
 def data_dir() -> Path:
-    """Directory for data actkit keeps for the user (the letter log)."""
+    """Directory for data actkit keeps for the user (the stall's supporters list, the
+    letter log)."""
     home = _home_override()
     if home is not None:
-        return home
+        return home / "data"
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
 
 
 def log_file() -> Path:

@@ -7,11 +7,22 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from actkit.errors import InvalidPostcode, PostcodeNotFound, ServiceUnavailable
+from actkit import nations, offline
+from actkit.errors import (
+    InvalidPostcode,
+    NoSuchDistrict,
+    NotInOfflineList,
+    NotInUK,
+    OfflineUnavailable,
+    PostcodeNotFound,
+    PostcodeTerminated,
+    ServiceUnavailable,
+)
 from actkit.models import Constituency, Place
 
 if TYPE_CHECKING:
     from actkit.http import HttpClient
+    from actkit.nations import Nation
 
 SERVICE = "postcodes.io"
 POSTCODE_CACHE_LIFETIME = timedelta(days=30)
@@ -52,7 +63,74 @@ def crown_dependency(postcode: str) -> str | None:
 
 
 def is_northern_ireland(postcode: str) -> bool:
+    """Every BT postcode, and only those, is in Northern Ireland."""
     return area(postcode) == "BT"
+
+
+def outward_code(postcode: str) -> str:
+    """The district part of a normalised postcode ("NR2" for "NR2 1AB")."""
+    return postcode.partition(" ")[0]
+
+
+def check_exists_offline(postcode: str, *, service_problem: str | None = None) -> None:
+    """Refuse a normalised GB postcode that is not in the offline list of 2023 postcodes.
+
+    Raises NoSuchDistrict when no GB district has its outward code, NotInOfflineList when
+    the district exists but the postcode is not listed. ``service_problem`` says why the
+    live service was not asked, when it was tried and failed.
+    """
+    outward = outward_code(postcode)
+    year = offline.POSTCODE_LIST_YEAR
+    if not offline.district_exists(outward):
+        raise NoSuchDistrict(
+            f"{postcode}: no such district: there is no postcode district {outward} in Great "
+            f"Britain (checked against the offline list of {year} postcodes); check the "
+            f"postcode{_offline_because(service_problem)}"
+        )
+    if not offline.postcode_exists(postcode):
+        advice = "try again later" if service_problem else "run online"
+        raise NotInOfflineList(
+            f"{postcode} is not in the offline list of {year} postcodes: mistyped, terminated "
+            f"or new; check it or {advice}{_offline_because(service_problem)}"
+        )
+
+
+def _offline_because(service_problem: str | None) -> str:
+    return f" ({service_problem})" if service_problem else ""
+
+
+def nation_of(postcode: str) -> Nation:
+    """The UK nation a postcode is in, from the postcode and the offline data alone.
+
+    Sends nothing anywhere. BT postcodes are in Northern Ireland; a GB postcode in the
+    offline list is placed by its constituency; one that is not listed (new since the list
+    was made, or mistyped in the inward part) is placed by its district when the whole
+    district lies in one nation. Raises InvalidPostcode (not a postcode's shape), NotInUK
+    (Channel Islands, Isle of Man), NoSuchDistrict, NotInOfflineList (a district that
+    straddles a border), or OfflineUnavailable (a listed postcode the offline data cannot
+    place).
+    """
+    normalised = normalise_postcode(postcode)
+    if is_northern_ireland(normalised):
+        return nations.by_id("northern-ireland")
+    dependency = crown_dependency(normalised)
+    if dependency:
+        raise NotInUK(
+            f"{normalised} is in the {dependency}, which is not one of the UK's four nations"
+        )
+    if offline.postcode_exists(normalised):
+        gss = offline.gss_for_postcode(normalised)
+        nation = nations.by_gss_code(gss) if gss else None
+        if nation:
+            return nation
+    letter = offline.district_nation_letter(outward_code(normalised))
+    nation = nations.by_gss_code(letter) if letter else None
+    if nation:
+        return nation
+    check_exists_offline(normalised)
+    raise OfflineUnavailable(
+        f"the offline data cannot tell which nation {normalised} is in: name the nation instead"
+    )
 
 
 class PostcodesIO:
@@ -130,7 +208,7 @@ def _not_found(postcode: str, body: Any) -> Exception:
     error = body.get("error") if isinstance(body, Mapping) else None
     terminated = body.get("terminated") if isinstance(body, Mapping) else None
     if isinstance(terminated, Mapping):
-        return PostcodeNotFound(
+        return PostcodeTerminated(
             f"{postcode} is no longer in use: it was terminated {_when(terminated)}. "
             "Use the current postcode of the address (check a recent letter or bill)"
         )

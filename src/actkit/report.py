@@ -247,6 +247,8 @@ def letters_from_batch(folder: Path) -> list[MapLetter]:
 
     found = []
     for entry in manifest_letters(folder):
+        if entry.body != "commons":
+            continue  # the map is of Westminster seats
         mp = offline.mp_for(entry.gss_code)
         party = mp.party if mp is not None and mp.name == entry.mp_name else None
         found.append(MapLetter(entry.gss_code, entry.mp_name, party))

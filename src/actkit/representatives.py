@@ -14,11 +14,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from actkit import offline as snapshot
-from actkit.errors import ActkitError, NoRepresentative, OfflineUnavailable, ServiceUnavailable
-from actkit.http import HttpClient, members_api, postcodes_api
+from actkit.errors import (
+    ActkitError,
+    NoRepresentative,
+    NoWestminsterMP,
+    OfflineUnavailable,
+    PostcodeNotFound,
+    ServiceUnavailable,
+    VacantSeat,
+)
 from actkit.models import (
     HOUSE_OF_COMMONS_ADDRESS,
     MP,
@@ -33,11 +40,17 @@ from actkit.postcodes import (
     BULK_LIMIT,
     NO_WESTMINSTER_MP,
     PostcodesIO,
+    check_exists_offline,
     crown_dependency,
     is_northern_ireland,
     normalise_postcode,
 )
 from actkit.text import format_date
+
+if TYPE_CHECKING:
+    # The HTTP stack is imported only where a request is made: an offline lookup never
+    # pays for requests and requests-cache.
+    from actkit.http import HttpClient
 
 SERVICE = "the UK Parliament Members API"
 MEMBER_CACHE_LIFETIME = timedelta(days=1)
@@ -141,9 +154,10 @@ def _representative(value: Mapping[str, Any], constituency: Constituency) -> MP:
     member = representation.get("member") if isinstance(representation, Mapping) else None
     member_value = member.get("value") if isinstance(member, Mapping) else None
     if not isinstance(member_value, Mapping):
-        raise NoRepresentative(
+        raise VacantSeat(
             f"{constituency.name} has no MP at the moment: the seat is vacant until a "
-            "by-election fills it"
+            "by-election fills it",
+            constituency=constituency.name,
         )
     return parse_member(member_value)
 
@@ -238,6 +252,8 @@ def locate_postcode(
         return Place(postcode=normalised, country=dependency, constituency=None, source="live")
     if offline:
         return _offline_place(normalised, reason=None)
+    from actkit.http import postcodes_api
+
     with _client(http) as client:
         try:
             return PostcodesIO(client, postcodes_api()).place(normalised)
@@ -252,22 +268,24 @@ def find_mp(
     http: HttpClient | None = None,
     today: date | None = None,
 ) -> Lookup:
-    """The MP for a postcode, with contact details; see ``locate_postcode`` for errors."""
-    with _client(http) as client:
-        place = locate_postcode(postcode, offline=offline, http=client)
+    """The MP for a postcode, with contact details; see ``locate_postcode`` for errors.
+
+    An answer from the offline snapshot warns how old it is and names its seat when the
+    snapshot is known to be out of date there.
+    """
+    mp_source: Source
+    if offline:
+        place = locate_postcode(postcode, offline=True)
         constituency = constituency_of(place)
-        mp_source: Source
-        if place.source == "offline":
-            mp, mp_source, mp_reason = offline_mp(constituency), "offline", None
-        else:
-            members = MembersAPI(client, members_api())
-            mp, mp_source, mp_reason = live_mp(constituency, members)
+        mp, mp_source, mp_reason = offline_mp(constituency), "offline", None
+    else:
+        place, constituency, mp, mp_source, mp_reason = _find_mp_live(postcode, http)
     live = mp_source == "live"
     warnings: tuple[str, ...] = ()
     if not live:
         reasons = tuple(r for r in (place.fallback_reason, mp_reason) if r)
         notice = offline_notice(today or date.today(), postcode_offline=place.source == "offline")
-        warnings = (*reasons, notice)
+        warnings = (*reasons, notice, *snapshot.seat_change_warnings(constituency.gss_code))
     return Lookup(
         postcode=place.postcode,
         country=place.country,
@@ -279,10 +297,26 @@ def find_mp(
     )
 
 
+def _find_mp_live(
+    postcode: str, http: HttpClient | None
+) -> tuple[Place, Constituency, MP, Source, str | None]:
+    from actkit.http import members_api
+
+    with _client(http) as client:
+        place = locate_postcode(postcode, http=client)
+        constituency = constituency_of(place)
+        if place.source == "offline":
+            return place, constituency, offline_mp(constituency), "offline", None
+        members = MembersAPI(client, members_api())
+        return place, constituency, *live_mp(constituency, members)
+
+
 def constituency_of(place: Place) -> Constituency:
     """The place's constituency, or the reason it has no Westminster MP."""
     if place.country in NO_WESTMINSTER_MP:
-        raise NoRepresentative(no_westminster_mp(place.postcode, place.country))
+        raise NoWestminsterMP(
+            no_westminster_mp(place.postcode, place.country), country=place.country
+        )
     if place.constituency is None:
         raise NoRepresentative(
             f"postcodes.io lists no Westminster constituency for {place.postcode}"
@@ -351,6 +385,7 @@ def _offline_place(postcode: str, *, reason: str | None) -> Place:
             f"{postcode} is in Northern Ireland, whose postcodes are not in the offline data"
             + (f" ({reason})" if reason else "; run without --offline to ask postcodes.io")
         )
+    check_exists_offline(postcode, service_problem=reason)
     gss = snapshot.gss_for_postcode(postcode)
     found = snapshot.constituency(gss) if gss else None
     if found is None:
@@ -383,6 +418,8 @@ def _client(http: HttpClient | None) -> Iterator[HttpClient]:
     if http is not None:
         yield http
         return
+    from actkit.http import HttpClient
+
     with HttpClient() as own:
         yield own
 
@@ -400,6 +437,8 @@ class PlaceAnswer:
     gss_code: str | None
     source: Source
     problem: str | None = None
+    reason: str = ""
+    """The failure's reason code (``ActkitError.reason``), when it has one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,6 +447,8 @@ class SeatAnswer:
     mp: MP | None
     source: Source
     problem: str | None = None
+    warnings: tuple[str, ...] = ()
+    """Known changes to the seat since the offline snapshot, when the MP came from it."""
 
 
 class Resolution:
@@ -466,7 +507,12 @@ class Resolution:
 
 
 def resolve_many(
-    postcodes: Iterable[str], *, offline: bool, http: HttpClient, concurrency: int = 4
+    postcodes: Iterable[str],
+    *,
+    offline: bool,
+    http: HttpClient,
+    concurrency: int = 4,
+    with_mps: bool = True,
 ) -> Resolution:
     """Constituency and MP for many normalised postcodes, with as few requests as possible.
 
@@ -492,7 +538,8 @@ def resolve_many(
         # A seat reached through a live postcode answer gets a live MP; one reached only
         # through offline answers (the service was down) stays offline.
         live = {a.gss_code for a in resolution.places.values() if a.gss_code and a.source == "live"}
-        _resolve_seats(seats, live, resolution, http=http, concurrency=concurrency)
+        if with_mps:  # batches to other bodies (batch --to) need only the places
+            _resolve_seats(seats, live, resolution, http=http, concurrency=concurrency)
     except BaseException:
         resolution.close()
         raise
@@ -507,6 +554,8 @@ def _resolve_places(
     http: HttpClient,
     concurrency: int,
 ) -> None:
+    from actkit.http import postcodes_api
+
     service = PostcodesIO(http, postcodes_api())
     remote: list[str] = []
     for postcode in postcodes:
@@ -540,7 +589,7 @@ def _record_bulk(
     if isinstance(answers, ServiceUnavailable):
         resolution.note(f"{answers}; those postcodes were answered from offline data")
         for postcode in chunk:
-            resolution.places[postcode] = _offline_answer(postcode)
+            resolution.places[postcode] = _offline_answer(postcode, str(answers))
         return
     for postcode in chunk:
         place = answers.get(postcode)
@@ -549,16 +598,20 @@ def _record_bulk(
 
 def _live_answer(postcode: str, place: Place | None) -> PlaceAnswer:
     if place is None:
-        return PlaceAnswer(None, "live", f"{postcode} is not a postcode in use")
+        return PlaceAnswer(
+            None, "live", f"{postcode} is not a postcode in use", PostcodeNotFound.reason
+        )
     try:
         return PlaceAnswer(constituency_of(place).gss_code, "live")
     except ActkitError as error:
         return PlaceAnswer(None, "live", str(error))
 
 
-def _offline_answer(postcode: str) -> PlaceAnswer:
+def _offline_answer(postcode: str, service_problem: str | None = None) -> PlaceAnswer:
     try:
-        place = _offline_place(postcode, reason=None)
+        place = _offline_place(postcode, reason=service_problem)
+    except PostcodeNotFound as error:
+        return PlaceAnswer(None, "offline", str(error), error.reason)
     except ActkitError as error:
         return PlaceAnswer(None, "offline", str(error))
     return PlaceAnswer(place.constituency.gss_code if place.constituency else None, "offline")
@@ -567,6 +620,8 @@ def _offline_answer(postcode: str) -> PlaceAnswer:
 def _resolve_seats(
     seats: list[str], live: set[str], resolution: Resolution, *, http: HttpClient, concurrency: int
 ) -> None:
+    from actkit.http import members_api
+
     members = MembersAPI(http, members_api())
     listed: dict[str, MP] = {}
     if len(live) > PAGES_FOR_EVERY_MP:
@@ -592,7 +647,8 @@ def _live_seat(
         return SeatAnswer(constituency, None, "offline", str(error))
     if fallback_reason:
         resolution.note(f"{fallback_reason}; those MPs' details came from offline data")
-    return SeatAnswer(constituency, mp, source)
+    changes = snapshot.seat_change_warnings(gss) if source == "offline" else ()
+    return SeatAnswer(constituency, mp, source, warnings=changes)
 
 
 def _list_every_mp(members: MembersAPI, resolution: Resolution, concurrency: int) -> dict[str, MP]:
@@ -613,4 +669,4 @@ def _offline_seat(gss: str) -> SeatAnswer:
     constituency = snapshot.constituency(gss) or Constituency(gss, gss)
     mp = snapshot.mp_for(gss)
     problem = None if mp else f"the offline data has no MP for {constituency.name}"
-    return SeatAnswer(constituency, mp, "offline", problem)
+    return SeatAnswer(constituency, mp, "offline", problem, snapshot.seat_change_warnings(gss))

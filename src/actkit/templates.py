@@ -1,8 +1,9 @@
 """Letter templates: finding them (built-in and campaign) and reading their front matter.
 
 A template is ``<name>.md.j2``: YAML front matter between ``---`` lines (``title``,
-``description``, ``subject``, ``tags``, ``facts``, ``historical``), then a Jinja2 body in
-Markdown. ``historical`` lists the facts (also under ``facts``) that the letter presents as
+``description``, ``subject``, ``tags``, ``facts``, ``historical``, ``bodies``), then a
+Jinja2 body in Markdown. ``bodies`` lists the bodies it suits (none: every body).
+``historical`` lists the facts (also under ``facts``) that the letter presents as
 history, such as a 2019 casualty count: their age is the point, so no age warning is shown.
 """
 
@@ -21,7 +22,7 @@ from actkit.yamldoc import Fields, Problems, parse_document
 
 SUFFIX = ".md.j2"
 CAMPAIGN_ENV = "ACTKIT_CAMPAIGN"
-FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts", "historical")
+FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts", "historical", "bodies")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,11 @@ class LetterTemplate:
     """The Jinja source, padded with blank lines so its line numbers are the file's."""
     fact_lines: dict[str, int]
     """Line of each fact id in the front matter, for messages."""
+    bodies: tuple[str, ...] = ()
+    """The bodies (``actkit.bodies.BODY_IDS``) it suits; empty means every body."""
+
+    def suits(self, body_id: str) -> bool:
+        return not self.bodies or body_id in self.bodies
 
     @property
     def label(self) -> str:
@@ -55,6 +61,7 @@ class LetterTemplate:
             "tags": list(self.tags),
             "facts": list(self.facts),
             "historical": sorted(self.historical),
+            "bodies": list(self.bodies),
             "origin": self.origin,
             "path": str(self.path),
         }
@@ -129,6 +136,7 @@ def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
         historical=meta.historical,
         body="\n" * (body_line - 1) + body,
         fact_lines=meta.fact_lines,
+        bodies=meta.bodies,
     )
 
 
@@ -151,6 +159,7 @@ class _FrontMatter:
     facts: tuple[str, ...]
     historical: frozenset[str]
     fact_lines: dict[str, int]
+    bodies: tuple[str, ...] = ()
 
 
 def _front_matter(front_text: str, label: str) -> _FrontMatter:
@@ -166,8 +175,25 @@ def _front_matter(front_text: str, label: str) -> _FrontMatter:
     for i, fact_id in enumerate(historical):
         if fact_id not in facts:
             problems.add(("historical", i), f"{fact_id!r} is not listed under 'facts:'")
+    bodies = fields.text_list("bodies", required=False)
+    _check_bodies(problems, bodies)
     problems.raise_if_any()
     fact_lines = {fact_id: doc.line(("facts", i)) for i, fact_id in enumerate(facts)}
     return _FrontMatter(
-        title or "", description or "", subject, tags, facts, frozenset(historical), fact_lines
+        title or "",
+        description or "",
+        subject,
+        tags,
+        facts,
+        frozenset(historical),
+        fact_lines,
+        bodies,
     )
+
+
+def _check_bodies(problems: Problems, bodies: tuple[str, ...]) -> None:
+    from actkit.bodies import BODY_IDS
+
+    for i, body in enumerate(bodies):
+        if body not in BODY_IDS:
+            problems.add(("bodies", i), f"unknown body {body!r}; bodies are: {', '.join(BODY_IDS)}")

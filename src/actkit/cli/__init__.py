@@ -35,7 +35,7 @@ COMMANDS: dict[str, LazyCommand] = {
         "actkit.cli.lookup", "The embedded offline data: what it is, its date and licences."
     ),
     "letter": LazyCommand(
-        "actkit.cli.letters", "Write letters to MPs, one at a time or in a batch."
+        "actkit.cli.letters", "Write letters to MPs, MSPs, MSs and MLAs, singly or in a batch."
     ),
     "templates": LazyCommand(
         "actkit.cli.letters", "Letter templates: the built-ins and your campaign's."
@@ -68,6 +68,14 @@ COMMANDS: dict[str, LazyCommand] = {
     "config": LazyCommand(
         "actkit.cli.settings",
         "Save your name, address, postcode and email for `letter write` (never for batches).",
+    ),
+    "serve": LazyCommand(
+        "actkit.cli.serve",
+        "Serve a letter-writing page for a street stall or a meeting, on this machine.",
+    ),
+    "supporters": LazyCommand(
+        "actkit.cli.serve",
+        "The supporters list that `actkit serve` keeps for visitors who consent.",
     ),
 }
 """Every top-level command: the module that registers it and its line in ``--help``.

@@ -12,7 +12,7 @@ import functools
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 
@@ -86,3 +86,23 @@ def write_result(content: str | bytes, output: Path | None, *, force: bool) -> N
 
     atomic_write(output, content, force=force)
     info(f"Wrote {output}")
+
+
+# --- Representatives beyond the MP (issue 10): options shared by lookup and letter ----------
+
+TO_HELP = (
+    "Who to write to: mp, msp (your constituency MSP), regional-msps, all-msps, "
+    "ms (your 6 Members of the Senedd), mla (your 5 MLAs) or all. Several recipients "
+    "give one letter each."
+)
+ToOption = Annotated[str, typer.Option("--to", metavar="WHO", help=TO_HELP)]
+
+
+def check_to(value: str) -> str:
+    from actkit.bodies.registry import RECIPIENTS
+
+    if value not in RECIPIENTS:
+        raise typer.BadParameter(
+            f"{value!r} is not one of {', '.join(RECIPIENTS)}", param_hint="--to"
+        )
+    return value

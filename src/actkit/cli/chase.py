@@ -189,7 +189,7 @@ def _write_follow_up(book: Logbook, letter_id: str, options: dict[str, Any]) -> 
         load_template(options["template"], campaign),
         load_facts(campaign),
         max_fact_age_days=_max_fact_age(None, None),
-    )
+    ).with_variables(**previous_context(original))
     mp, constituency = recipient_mp(original.recipient)
     letter = renderer.render(
         mp=mp,
@@ -197,7 +197,8 @@ def _write_follow_up(book: Logbook, letter_id: str, options: dict[str, Any]) -> 
         sender=_sender(original, options),
         personal=_personal_text(options["personal"], options["personal_file"]),
         letter_date=options["date"],
-        extra=previous_context(original),
+        role=original.recipient.role,
+        body_id=original.recipient.body,
     )
     content = render(letter, chosen)
     write_result(content, output, force=options["force"])

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from actkit.cli._common import (
+    ToOption,
+    check_to,
     info,
     plural,
     print_json,
@@ -22,13 +24,13 @@ from actkit.cli._common import (
     warn_all,
     write_result,
 )
-from actkit.cli.log import NoLogOption, record_batch, record_letter
+from actkit.cli.log import NoLogOption, record_batch, record_letter, record_letters
 
 if TYPE_CHECKING:
     from actkit.letters import Sender
 
 letter_app = typer.Typer(
-    help="Write letters to MPs, one at a time or in a batch.", no_args_is_help=True
+    help="Write letters to MPs, MSPs, MSs and MLAs, singly or in a batch.", no_args_is_help=True
 )
 templates_app = typer.Typer(
     help="Letter templates: the built-ins and your campaign's.", no_args_is_help=True
@@ -103,13 +105,14 @@ def letter_write(
         typer.Option(
             "--output",
             "-o",
-            help="Write to this file (atomically) instead of stdout.",
-            dir_okay=False,
+            help="Write to this file (atomically) instead of stdout; a folder when --to "
+            "gives several recipients.",
         ),
     ] = None,
     letter_date: Annotated[
         str | None, typer.Option("--date", help="The letter's date, YYYY-MM-DD. [default: today]")
     ] = None,
+    to: ToOption = "mp",
     offline: Annotated[
         bool, typer.Option("--offline", help="Use only the embedded offline data.")
     ] = False,
@@ -128,11 +131,13 @@ def letter_write(
     ] = False,
     no_log: NoLogOption = False,
 ) -> None:
-    """Write a letter to your MP from a template, with every fact cited.
+    """Write a letter to your MP (or MSPs, MSs, MLAs: --to) from a template, every fact cited.
 
     Looks up your MP from your postcode (offline fallback included, and said), addresses the
     letter to them at the House of Commons, dates it and signs it with your name and full
-    postal address: MPs answer only their own constituents.
+    postal address: MPs answer only their own constituents. --to msp, regional-msps,
+    all-msps, ms, mla or all writes to devolved members instead, one letter each, addressed
+    to their parliament.
     """
     from actkit import config
     from actkit.fileio import refuse_existing
@@ -140,12 +145,30 @@ def letter_write(
     from actkit.letters import write_letter
     from actkit.templates import campaign_dir
 
+    check_to(to)
+    if to != "mp":
+        _write_to_representatives(
+            template=template,
+            to=to,
+            options={"name": name, "address": address, "postcode": postcode, "email": email},
+            personal=_personal_text(personal, personal_file),
+            fmt=fmt,
+            output=output,
+            letter_date=_parse_date(letter_date),
+            offline=offline,
+            campaign=campaign,
+            max_fact_age=max_fact_age,
+            force=force,
+            no_log=no_log,
+        )
+        return
     chosen_format = infer_format(fmt, output.name if output else None)
     if chosen_format == "docx" and output is None:
         raise typer.BadParameter(
             "docx is a binary file: give --output LETTER.docx", param_hint="--format"
         )
     refuse_existing(output, force=force)
+    _check_suits_mp(template, campaign)
     saved = config.load()
     sender = _sender(saved, name=name, address=address, postcode=postcode, email=email)
     own_words = _personal_text(personal, personal_file)
@@ -168,6 +191,103 @@ def letter_write(
     record_letter(
         letter, fmt=chosen_format, content=content, output=output, campaign=campaign, no_log=no_log
     )
+
+
+def _check_suits_mp(template: str, campaign: Path | None) -> None:
+    """A template declaring ``bodies:`` without ``commons`` is refused for --to mp."""
+    from actkit.bodies.letters import check_template_suits
+    from actkit.templates import campaign_dir, load_template
+
+    check_template_suits(load_template(template, campaign_dir(campaign)), "mp")
+
+
+def _write_to_representatives(
+    *,
+    template: str,
+    to: str,
+    options: dict[str, str | None],
+    personal: str,
+    fmt: str | None,
+    output: Path | None,
+    letter_date: date,
+    offline: bool,
+    campaign: Path | None,
+    max_fact_age: int | None,
+    force: bool,
+    no_log: bool = False,
+) -> None:
+    """``letter write --to`` anyone but the MP: one letter per representative."""
+    from actkit import config
+    from actkit.bodies.letters import check_template_suits, letter_file_name, write_letters
+    from actkit.errors import InvalidInput
+    from actkit.facts import load_facts
+    from actkit.formats.letters import infer_format, render
+    from actkit.letters import LetterRenderer
+    from actkit.templates import campaign_dir, load_template
+
+    saved = config.load()
+    sender = _sender(saved, **options)
+    chosen_campaign = campaign_dir(campaign)
+    letter_template = load_template(template, chosen_campaign)
+    check_template_suits(letter_template, to)
+    renderer = LetterRenderer(
+        letter_template,
+        load_facts(chosen_campaign),
+        max_fact_age_days=_max_fact_age(max_fact_age, saved),
+    )
+    output_is_file = output is not None and output.suffix != "" and not output.is_dir()
+    chosen_format = infer_format(fmt, output.name if output_is_file and output else None)
+    letters = write_letters(
+        template=letter_template,
+        renderer=renderer,
+        postcode=sender.postcode,
+        sender=sender,
+        personal=personal,
+        letter_date=letter_date,
+        to=to,
+        offline=offline,
+    )
+    warn_all(letters[0].warnings)
+    if not letters[0].has_personal:
+        warn(NO_PERSONAL)
+    if len(letters) == 1:
+        if chosen_format == "docx" and output is None:
+            raise typer.BadParameter(
+                "docx is a binary file: give --output LETTER.docx", param_hint="--format"
+            )
+        content = render(letters[0], chosen_format)
+        write_result(content, output, force=force)
+        record_letters([(letters[0], content, output)], chosen_format, campaign, no_log=no_log)
+        return
+    if output is None or output_is_file:
+        raise InvalidInput(
+            f"--to {to} gives {len(letters)} letters, one per representative: give "
+            "--output FOLDER for them"
+        )
+    if chosen_format == "eml":
+        for letter in letters:
+            if not letter.mp.email:
+                warn(
+                    f"no .eml for {letter.mp.full_title}: no email address is listed, "
+                    "so write to them by post (--format txt, html or docx)"
+                )
+        letters = [letter for letter in letters if letter.mp.email]
+        if not letters:
+            from actkit.errors import NoAnswer
+
+            raise NoAnswer(f"none of your representatives for --to {to} lists an email address")
+    # Everything is rendered before anything is written: a failure leaves no half set.
+    rendered = [
+        (letter_file_name(index, letter, chosen_format), render(letter, chosen_format))
+        for index, letter in enumerate(letters, start=1)
+    ]
+    output.mkdir(parents=True, exist_ok=True)
+    for file_name, content in rendered:
+        write_result(content, output / file_name, force=force)
+    written = [
+        (ltr, text, output / name) for ltr, (name, text) in zip(letters, rendered, strict=True)
+    ]
+    record_letters(written, chosen_format, campaign, no_log=no_log)  # letter log (issue 11)
 
 
 def _sender(
@@ -390,9 +510,14 @@ def letter_batch(
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
     ] = None,
+    to: ToOption = "mp",
     no_log: NoLogOption = False,
 ) -> None:
     """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
+
+    --to writes to other representatives instead, one letter per supporter per
+    representative (--to all-msps: 8 per Scottish supporter); a supporter outside the
+    body's nation is a failed row saying so.
 
     Writes one file per row into --out and appends each row's outcome to --out/manifest.csv
     as it finishes. A bad row never stops the batch. Exit 0 when every row succeeded, 1 when
@@ -405,6 +530,7 @@ def letter_batch(
 
     if resume and force:
         raise typer.BadParameter("give --resume or --force, not both", param_hint="--resume")
+    check_to(to)
     options = batch.BatchOptions(
         template=template,
         out_dir=out,
@@ -416,6 +542,7 @@ def letter_batch(
         force=force,
         concurrency=concurrency,
         max_fact_age_days=_max_fact_age(max_fact_age, None),
+        to=to,
     )
     prepared = batch.prepare(supporters, options)
     stop = threading.Event()
@@ -518,7 +645,10 @@ def _summarise(report: Any, options: Any) -> None:
             f"Failed {plural(report.failed_rows, 'row')}: {reasons} (see the manifest's "
             "error column)."
         )
-    info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
+    if options.to == "mp":
+        info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
+    else:
+        info(f"Representatives written to: {len(report.representatives):,} (--to {options.to}).")
     if report.offline_rows:
         from actkit.representatives import offline_notice
 

@@ -8,6 +8,7 @@ could not be written; the user is told instead.
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import date
 from enum import Enum
 from pathlib import Path
@@ -416,6 +417,40 @@ def logging_on(no_log: bool) -> bool:
     from actkit import config
 
     return bool(config.load().get("log", "on") != "off")
+
+
+def record_letters(
+    written: Sequence[tuple[Letter, str | bytes, Path | None]],
+    fmt: str,
+    campaign: Path | None,
+    *,
+    no_log: bool,
+) -> None:
+    """Log letters just written (letter, content, file); say their ids."""
+    if not logging_on(no_log):
+        return
+    if len(written) == 1:
+        letter, content, output = written[0]
+        record_letter(
+            letter, fmt=fmt, content=content, output=output, campaign=campaign, no_log=no_log
+        )
+        return
+    import sqlite3
+
+    from actkit.errors import ActkitError
+    from actkit.logbook import label, new_letter, open_logbook
+
+    records = [
+        new_letter(letter, fmt=fmt, content=content, file=output, campaign=campaign)
+        for letter, content, output in written
+    ]
+    try:
+        with open_logbook() as book:
+            ids = [book.add(record) for record in records]
+    except (ActkitError, sqlite3.Error) as error:
+        warn(f"the letters were written but not logged: {error}")
+        return
+    info(f"Logged as {', '.join(map(label, ids))}: `actkit sent ID` once you send each.")
 
 
 def record_letter(

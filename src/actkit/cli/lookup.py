@@ -9,6 +9,7 @@ import typer
 from actkit.cli._common import info, print_json, reports_errors, warn_all
 
 if TYPE_CHECKING:
+    from actkit.bodies.lookup import Representatives
     from actkit.models import Lookup
 
 cache_app = typer.Typer(
@@ -38,12 +39,31 @@ def lookup(
     ],
     as_json: JsonOption = False,
     offline: OfflineOption = False,
+    every_body: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Every representative: MP, and MSPs, MSs or MLAs where there are any."
+        ),
+    ] = False,
+    body: Annotated[
+        str | None,
+        typer.Option(
+            "--body",
+            metavar="BODY",
+            help="Only one body: commons, scottish-parliament, senedd or ni-assembly.",
+        ),
+    ] = None,
 ) -> None:
     """Find the MP for a postcode: name, party, constituency, email, phone and address.
 
+    With --all, every representative of the postcode grouped by body (MSPs in Scotland,
+    Members of the Senedd in Wales, MLAs in Northern Ireland); --body picks one body.
     Asks postcodes.io and the UK Parliament Members API (only the postcode leaves your
     machine); if they cannot be reached, answers from the embedded offline data and says so.
     """
+    if every_body or body is not None:
+        _lookup_bodies(" ".join(postcode), body, as_json=as_json, offline=offline)
+        return
     from actkit.representatives import find_mp
 
     result = find_mp(" ".join(postcode), offline=offline)
@@ -109,7 +129,7 @@ def cache_info(as_json: JsonOption = False) -> None:
     typer.echo(f"Size: {details['size_bytes'] / 1024:.0f} KiB, {details['responses']} responses")
     for host, count in details["by_host"].items():
         typer.echo(f"  {host}: {count}")
-    typer.echo("Postcode answers are kept 30 days, MP details 1 day.")
+    typer.echo("Postcode answers are kept 30 days; MP details and member lists 1 day.")
 
 
 @cache_app.command("clear")
@@ -129,8 +149,24 @@ def data_info(as_json: JsonOption = False) -> None:
     from actkit import offline
 
     sets = offline.datasets()
+    changes = offline.seats_changed_after_snapshot()
     if as_json:
-        print_json({"datasets": sets, "attribution": offline.attribution()})
+        print_json(
+            {
+                "datasets": sets,
+                "changes_after_snapshot": [
+                    {
+                        "gss_code": change.gss_code,
+                        "constituency": change.constituency_name,
+                        "seen": change.seen.isoformat(),
+                        "change": change.change,
+                        "source": change.source,
+                    }
+                    for change in changes
+                ],
+                "attribution": offline.attribution(),
+            }
+        )
         return
     for key, entry in sets.items():
         typer.echo(f"{key}: {entry['description']}")
@@ -139,4 +175,80 @@ def data_info(as_json: JsonOption = False) -> None:
         typer.echo(f"  source:  {entry['source']}")
         typer.echo(f"  licence: {entry['licence']}")
     typer.echo("")
+    if changes:
+        typer.echo(f"Seats known to have changed since the MP data of {offline.mps_as_of()}:")
+        for change in changes:
+            typer.echo(f"  {change.constituency_name} ({change.seen}): {change.change}")
+        typer.echo("")
     typer.echo(offline.attribution().rstrip())
+
+
+# --- lookup --all / --body (issue 10) ----------------------------------------------------
+
+
+def _lookup_bodies(postcode: str, body: str | None, *, as_json: bool, offline: bool) -> None:
+    from actkit.bodies import BODY_IDS
+    from actkit.bodies.lookup import find_representatives
+
+    if body is not None and body not in BODY_IDS:
+        raise typer.BadParameter(
+            f"{body!r} is not one of {', '.join(BODY_IDS)}", param_hint="--body"
+        )
+    result = find_representatives(postcode, body=body, offline=offline)
+    if body is not None and body in result.failures:
+        raise result.failures[body]  # the body asked for could not answer: its exit code
+    if not result.representatives and result.failures:
+        raise next(iter(result.failures.values()))
+    warn_all(result.warnings)
+    if as_json:
+        print_json(result.to_json())
+    else:
+        typer.echo(describe_all(result))
+
+
+def describe_all(result: Representatives) -> str:
+    """Representatives grouped by body, then by role, with contact details."""
+    from actkit.bodies import BODY_NAMES
+
+    lines = [f"{result.postcode}, {result.country}"]
+    heading = None
+    for rep in result.representatives:
+        group = (rep.body, rep.role, rep.area.name)
+        if group != heading:
+            heading = group
+            area = f"{rep.area.name} ({rep.area.code})" if rep.area.code else rep.area.name
+            lines += [
+                "",
+                f"{BODY_NAMES[rep.body]}: {_plural_role(rep.role, result, group)}, {area}",
+            ]
+        lines.append(f"  {rep.full_title}" + (f" ({rep.party})" if rep.party else ""))
+        lines.append(f"    Email: {rep.email or 'none listed: write by post'}")
+        if rep.phone:
+            lines.append(f"    Phone: {rep.phone}")
+        lines.append(f"    Post:  {', '.join(rep.postal_address)}")
+        if rep.profile_url:
+            lines.append(f"    Web:   {rep.profile_url}")
+    lines += ["", _sources_line(result)]
+    return "\n".join(lines)
+
+
+def _plural_role(role: str, result: Representatives, group: tuple[str, str, str]) -> str:
+    count = sum(1 for r in result.representatives if (r.body, r.role, r.area.name) == group)
+    return role if count == 1 else f"{count} {role}s"
+
+
+def _sources_line(result: Representatives) -> str:
+    offline = [r for r in result.representatives if r.source == "offline"]
+    if offline:
+        from actkit.text import format_date
+
+        as_of = offline[0].data_as_of
+        when = format_date(as_of) if as_of else "an unknown date"
+        return (
+            f"Source: the MP from offline data of {when}, the rest live; "
+            "`actkit data info` lists licences."
+        )
+    return (
+        "Sources: live, from postcodes.io, the UK Parliament Members API and each "
+        "legislature's own open data (see the README for licences)."
+    )
