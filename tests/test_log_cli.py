@@ -239,14 +239,14 @@ def test_export_csv_and_json(tmp_path: Path) -> None:
 
 
 def test_log_path_is_under_actkit_home(isolated_environment: Path) -> None:
-    assert run("log", "path").stdout == f"{isolated_environment / 'log.db'}\n"
+    assert run("log", "path").stdout == f"{isolated_environment / 'data' / 'log.db'}\n"
 
 
 def test_a_log_that_cannot_be_written_does_not_lose_the_letter(
     tmp_path: Path, isolated_environment: Path
 ) -> None:
-    isolated_environment.mkdir(parents=True, exist_ok=True)
-    (isolated_environment / "log.db").write_bytes(b"not a database" * 100)
+    (isolated_environment / "data").mkdir(parents=True, exist_ok=True)
+    (isolated_environment / "data" / "log.db").write_bytes(b"not a database" * 100)
     result = run(
         "letter", "write", "-t", "blank", "--postcode", "NR2 1AB", *SENDER, "--personal", "x"
     )
@@ -261,7 +261,7 @@ def test_log_file_is_sqlite_with_a_schema_version(
     isolated_environment: Path, tmp_path: Path
 ) -> None:
     write_letter(tmp_path)
-    db = sqlite3.connect(isolated_environment / "log.db")
+    db = sqlite3.connect(isolated_environment / "data" / "log.db")
     assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
 
 
