@@ -8,6 +8,7 @@ import json
 import sqlite3
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import icalendar
 import pytest
@@ -367,3 +368,53 @@ def test_golden_follow_up_written_by_chase(tmp_path: Path) -> None:
     if os.environ.get("ACTKIT_UPDATE_GOLDEN") == "1":
         GOLDEN.write_text(text, encoding="utf-8")
     assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def bodies(services: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from tests.fakes_bodies import FakeBodies
+
+    for variable in ("SCOTTISH_PARLIAMENT", "SENEDD", "NI_ASSEMBLY"):
+        monkeypatch.setenv(f"ACTKIT_{variable}_API", services.url)
+    return FakeBodies(services)
+
+
+def test_letters_to_msps_are_logged_with_their_body_and_chased_to_holyrood(
+    bodies: Any, tmp_path: Path
+) -> None:
+    from tests.fakes_bodies import GLASGOW_POSTCODE
+
+    bodies.glasgow()
+    bodies.scottish_parliament()
+    folder = tmp_path / "letters"
+    common = ["-t", "blank", "--name", "Ada Voter", "--address", "1 High Street, Town"]
+    result = run(
+        "letter",
+        "write",
+        *common,
+        "--personal",
+        "Hello.",
+        "--postcode",
+        GLASGOW_POSTCODE,
+        "--to",
+        "all-msps",
+        "--output",
+        str(folder),
+        "--date",
+        "2027-01-04",
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "Logged as L1, L2, L3, L4, L5, L6, L7, L8:" in result.stderr
+    logged = log_json()
+    assert {x["to"]["body"] for x in logged} == {"scottish-parliament"}
+    assert logged[0]["to"]["name"] == "Ailsa Brown"
+    assert logged[0]["file"] == str((folder / "01-ailsa-brown-msp.txt").resolve())
+
+    run("sent", "L1", "--on", "2027-01-05")
+    chased = run("chase", "L1", "--today", "2027-01-28")
+    assert chased.exit_code == 0, chased.stderr
+    follow_up = (folder / "01-ailsa-brown-msp-follow-up.txt").read_text(encoding="utf-8")
+    assert "Ailsa Brown MSP\nThe Scottish Parliament\nEdinburgh\nEH99 1SP" in follow_up
+    assert log_json()[-1]["to"]["body"] == "scottish-parliament"
+    # The map is of Westminster seats: letters to MSPs are not counted on it.
+    assert json.loads(run("report", "-f", "json").stdout)["letters"] == 0
