@@ -200,3 +200,22 @@ def test_recipient_filter_takes_any_text_literally(
     folded = "".join(c.lower() if c.isascii() else c for c in text)
     expected = folded in "clive lewis" or folded in "norwich south"
     assert [letter.recipient.name for letter in found] == (["Clive Lewis"] if expected else [])
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        # Per row of `sent --batch`.
+        "UPDATE letters SET sent_on = 1 WHERE batch_id = 1 AND batch_row = 1",
+        # What SQLite looks up for every deleted letter (ON DELETE SET NULL).
+        "SELECT 1 FROM letters WHERE chased_by = 1",
+        "SELECT 1 FROM letters WHERE follows = 1",
+    ],
+)
+def test_per_letter_lookups_use_an_index(tmp_path: Path, query: str) -> None:
+    """Without these indexes, forgetting or marking N letters costs N full scans."""
+    with Logbook(tmp_path / "log.db"):
+        pass
+    db = sqlite3.connect(tmp_path / "log.db")
+    plan = " ".join(row[-1] for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
+    assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, plan

@@ -85,6 +85,7 @@ _M001 = (
     "CREATE INDEX letters_status ON letters(status)",
     "CREATE INDEX letters_gss_code ON letters(gss_code)",
     "CREATE INDEX letters_written ON letters(written)",
+    "CREATE INDEX letters_batch_row ON letters(batch_id, batch_row)",
     # Deleting a letter looks up the letters that point at it: without these, forgetting
     # N letters takes N full scans.
     "CREATE INDEX letters_chased_by ON letters(chased_by)",
