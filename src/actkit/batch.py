@@ -37,6 +37,7 @@ from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer
 from actkit.postcodes import normalise_postcode
 from actkit.representatives import Resolution, resolve_many
 from actkit.supporters import SupporterFile
+from actkit.text import neutralise_formula
 
 MANIFEST = "manifest.csv"
 MANIFEST_COLUMNS = (
@@ -57,7 +58,6 @@ MANIFEST_COLUMNS = (
     "rep_name",
     "rep_email",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,8 @@ class BatchOptions:
     force: bool = False
     concurrency: int = 4
     max_fact_age_days: int = DEFAULT_MAX_FACT_AGE_DAYS
+    keep_letters: bool = False
+    """Hand each letter to ``on_result`` too (for a print pack or a mail-merge file)."""
     to: str = "mp"
     """Who each supporter writes to (``actkit.bodies.registry.RECIPIENTS``)."""
 
@@ -149,6 +151,7 @@ def run_batch(
     on_total: Callable[[int], None] | None = None,
     http: HttpClient | None = None,
     stop: threading.Event | None = None,
+    on_result: Callable[[RowResult], None] | None = None,
 ) -> BatchReport:
     """Write one draft per supporter into ``options.out_dir``; see the module docstring.
 
@@ -188,6 +191,7 @@ def run_batch(
                 to_do,
                 progress=progress,
                 stop=stop,
+                on_result=on_result,
                 expand=expand,
             )
         report.requests = dict(owned_http.requests_sent)
@@ -239,6 +243,7 @@ def _settings(options: BatchOptions) -> DraftSettings:
         fmt=options.fmt,
         letter_date=options.letter_date,
         existing=existing,
+        keep_letters=options.keep_letters,
         body=_group_body(options.to),
     )
 
@@ -260,6 +265,7 @@ def _write_letters(
     *,
     progress: Progress | None,
     stop: threading.Event | None,
+    on_result: Callable[[RowResult], None] | None = None,
     expand: Callable[[Job], list[Job]] | None = None,
 ) -> None:
     """Pass 2: draft each row's letter, appending its outcome to the manifest in order."""
@@ -281,6 +287,8 @@ def _write_letters(
         for result in draft_in_order(drafter, _ready_first(jobs(), resolution), stop):
             manifest.writerow(_neutralised(result.cells))
             _count(report, result)
+            if on_result is not None:
+                on_result(result)
             finished += 1
             # Progress is per row (a row may be several letters, one per representative).
             if progress and result.cells[0] not in rows_finished:
@@ -450,4 +458,4 @@ class _FlushingWriter:
 
 def _neutralised(cells: list[str]) -> list[str]:
     """Stop a spreadsheet running a cell as a formula (CSV injection)."""
-    return [f"'{cell}" if cell.startswith(FORMULA_START) else cell for cell in cells]
+    return [neutralise_formula(cell) for cell in cells]

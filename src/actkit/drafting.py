@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from actkit.errors import ActkitError, InvalidInput
 from actkit.fileio import TEMP_SUFFIX, slug
 from actkit.formats.letters import Format, render
-from actkit.letters import LetterRenderer, Sender
+from actkit.letters import Letter, LetterRenderer, Sender
 from actkit.models import MP, Source
 from actkit.postcodes import normalise_postcode
 from actkit.text import address_lines
@@ -60,6 +60,8 @@ class RowResult:
     has_personal: bool = False
     fingerprint: bytes = b""
     warnings: tuple[str, ...] = ()
+    letter: Letter | None = None
+    """The letter itself, when ``DraftSettings.keep_letters`` asks for it (packs)."""
 
     @property
     def status(self) -> str:
@@ -75,6 +77,7 @@ class DraftSettings:
     letter_date: date
     existing: frozenset[str] = frozenset()
     """File names already in the folder that a new run must not replace."""
+    keep_letters: bool = False
     body: str = "commons"
     """The body ``--to`` writes to ("" for several): the manifest's ``body`` on failed rows."""
 
@@ -180,6 +183,7 @@ class Drafter:
             letter.has_personal,
             letter.form_digest,
             self._new_warnings((*seat.warnings, *letter.warnings)),
+            letter if settings.keep_letters else None,
         )
 
     def _new_warnings(self, warnings: tuple[str, ...]) -> tuple[str, ...]:

@@ -671,8 +671,10 @@ def manifest_letters(folder: Path) -> Iterator[ManifestLetter]:
 
 
 def _plain_cell(value: str) -> str:
-    # batch.py prefixes cells that a spreadsheet would run as a formula with "'".
-    return value[1:] if value[:1] == "'" and value[1:2] in ("=", "+", "-", "@") else value
+    """Undo ``text.neutralise_formula``, which the manifest's writer applies."""
+    from actkit.text import FORMULA_START
+
+    return value[1:] if value[:1] == "'" and value[1:].startswith(FORMULA_START) else value
 
 
 def batch_letters(

@@ -37,6 +37,16 @@ def address_lines(value: str) -> tuple[str, ...]:
     return tuple(line for line in (one_line(part) for part in parts) if line)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Cell starts a spreadsheet would run as a formula (CSV injection; OWASP's list)."""
+
+
+def neutralise_formula(cell: str) -> str:
+    """The one formula guard for every CSV actkit writes: a leading quote makes a
+    spreadsheet show the cell as text instead of running it."""
+    return f"'{cell}" if cell.startswith(FORMULA_START) else cell
+
+
 @functools.lru_cache(maxsize=256)
 def format_date(day: date) -> str:
     """British style, without a leading zero: "5 January 2020"."""

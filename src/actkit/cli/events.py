@@ -35,6 +35,7 @@ class OutputFormat(str, Enum):
     json = "json"
     ics = "ics"
     csv = "csv"
+    pdf = "pdf"
 
 
 def register(app: typer.Typer) -> None:
@@ -139,6 +140,8 @@ def plan(
     if kind is None and checklist is None:
         raise InvalidInput(f"give a KIND ({', '.join(KINDS)}) or --checklist FILE")
     chosen_format = _output_format(fmt, output)
+    if chosen_format == "pdf" and output is None:
+        raise InvalidInput("a PDF is a binary file: give --output PLAN.pdf")
     if output is not None and output.exists() and not force:
         # Refuse before any postcode lookup; atomic_write checks again when writing.
         raise OutputExists(f"{output} already exists; use --force to overwrite it")

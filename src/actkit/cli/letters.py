@@ -54,6 +54,9 @@ NO_PERSONAL = (
 
 
 def register(app: typer.Typer) -> None:
+    from actkit.cli import sending  # `letter send` (issue 12): its own module
+
+    sending.register(letter_app)
     app.add_typer(letter_app, name="letter")
     app.add_typer(templates_app, name="templates")
     app.add_typer(facts_app, name="facts")
@@ -97,7 +100,9 @@ def letter_write(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="txt, md, html, eml or docx. [default: from --output, else txt]"
+            "--format",
+            "-f",
+            help="txt, md, html, eml, docx or pdf. [default: from --output, else txt]",
         ),
     ] = None,
     output: Annotated[
@@ -163,9 +168,10 @@ def letter_write(
         )
         return
     chosen_format = infer_format(fmt, output.name if output else None)
-    if chosen_format == "docx" and output is None:
+    if chosen_format in ("docx", "pdf") and output is None:
         raise typer.BadParameter(
-            "docx is a binary file: give --output LETTER.docx", param_hint="--format"
+            f"{chosen_format} is a binary file: give --output LETTER.{chosen_format}",
+            param_hint="--format",
         )
     refuse_existing(output, force=force)
     _check_suits_mp(template, campaign)
@@ -251,9 +257,10 @@ def _write_to_representatives(
     if not letters[0].has_personal:
         warn(NO_PERSONAL)
     if len(letters) == 1:
-        if chosen_format == "docx" and output is None:
+        if chosen_format in ("docx", "pdf") and output is None:
             raise typer.BadParameter(
-                "docx is a binary file: give --output LETTER.docx", param_hint="--format"
+                f"{chosen_format} is a binary file: give --output LETTER.{chosen_format}",
+                param_hint="--format",
             )
         content = render(letters[0], chosen_format)
         write_result(content, output, force=force)
@@ -483,7 +490,9 @@ def letter_batch(
     out: Annotated[
         Path, typer.Option("--out", file_okay=False, help="Folder for the drafts and manifest.csv.")
     ],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="txt, md, html, eml or docx.")] = "txt",
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="txt, md, html, eml, docx or pdf.")
+    ] = "txt",
     campaign: CampaignOption = None,
     offline: Annotated[
         bool, typer.Option("--offline", help="Use only the embedded offline data.")
@@ -508,6 +517,25 @@ def letter_batch(
             min=1,
             metavar="DAYS",
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
+        ),
+    ] = None,
+    pack: Annotated[
+        Path | None,
+        typer.Option(
+            "--pack",
+            metavar="FILE.pdf",
+            dir_okay=False,
+            help="Also write one PDF with every letter and a cover sheet, to print and hand out.",
+        ),
+    ] = None,
+    mailmerge: Annotated[
+        Path | None,
+        typer.Option(
+            "--mailmerge",
+            metavar="FILE.csv",
+            dir_okay=False,
+            help="Also write a mail-merge CSV: one row per letter, to send each supporter "
+            "their own draft.",
         ),
     ] = None,
     to: ToOption = "mp",
@@ -544,16 +572,33 @@ def letter_batch(
         max_fact_age_days=_max_fact_age(max_fact_age, None),
         to=to,
     )
+    # --- print pack and mail merge (issue 12) ---
+    from dataclasses import replace
+
+    from actkit.packs import BatchExtras
+
+    extras = BatchExtras(pack=pack, mailmerge=mailmerge, force=force)
+    extras.check(resume=resume)
+    options = replace(options, keep_letters=extras.wanted)
+    # --- end ---
     prepared = batch.prepare(supporters, options)
     stop = threading.Event()
     with _stop_on_signals(stop), _progress_bar() as (progress, on_total):
         report = batch.run_batch(
-            *prepared, options, progress=progress, on_total=on_total, stop=stop
+            *prepared,
+            options,
+            progress=progress,
+            on_total=on_total,
+            stop=stop,
+            on_result=extras if extras.wanted else None,
         )
     _summarise(report, options)
     record_batch(options, report, prepared[1].template, no_log=no_log)  # letter log (issue 11)
     if report.interrupted:
         info("Interrupted: run the same command with --resume to finish the rest.")
+    elif extras.wanted:
+        for path in extras.write(f"Letters to MPs: {template}, {options.letter_date:%-d %B %Y}"):
+            info(f"Wrote {path}")
     raise typer.Exit(int(report.exit_code))
 
 

@@ -223,7 +223,7 @@ def _csv(records: list[dict[str, Any]]) -> str:
     import csv
     import io
 
-    from actkit.batch import FORMULA_START
+    from actkit.text import neutralise_formula
 
     def flat(record: dict[str, Any]) -> dict[str, Any]:
         row: dict[str, Any] = {}
@@ -242,10 +242,7 @@ def _csv(records: list[dict[str, Any]]) -> str:
     for row in rows:
         # Stop a spreadsheet running a cell as a formula.
         writer.writerow(
-            {
-                k: f"'{v}" if isinstance(v, str) and v.startswith(FORMULA_START) else v
-                for k, v in row.items()
-            }
+            {k: neutralise_formula(v) if isinstance(v, str) else v for k, v in row.items()}
         )
     return buffer.getvalue()
 

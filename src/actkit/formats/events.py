@@ -23,11 +23,11 @@ from actkit.events import PHASE_TITLES, PHASES, POSTED_NOTICE, Plan, Task, long_
 if TYPE_CHECKING:
     import jinja2
 
-Format = Literal["md", "html", "json", "ics", "csv"]
-FORMATS: tuple[Format, ...] = ("md", "html", "json", "ics", "csv")
+Format = Literal["md", "html", "json", "ics", "csv", "pdf"]
+FORMATS: tuple[Format, ...] = ("md", "html", "json", "ics", "csv", "pdf")
 EXTENSIONS: dict[str, Format] = {
     ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".json": "json",
-    ".ics": "ics", ".ical": "ics", ".csv": "csv",
+    ".ics": "ics", ".ical": "ics", ".csv": "csv", ".pdf": "pdf",
 }  # fmt: skip
 
 
@@ -36,9 +36,13 @@ def format_for_suffix(suffix: str) -> Format | None:
     return EXTENSIONS.get(suffix.lower())
 
 
-def render(plan: Plan, fmt: Format) -> str:
-    """Render ``plan`` in ``fmt``; always ends with a newline."""
-    renderers: dict[Format, Callable[[Plan], str]] = {
+def render(plan: Plan, fmt: Format) -> str | bytes:
+    """Render ``plan`` in ``fmt``; text always ends with a newline, a PDF is bytes."""
+    if fmt == "pdf":
+        from actkit.formats.pdf import plan_to_pdf  # fpdf2 loads only when a PDF is wanted
+
+        return plan_to_pdf(plan)
+    renderers: dict[str, Callable[[Plan], str]] = {
         "md": render_markdown,
         "html": render_html,
         "json": render_json,
@@ -458,13 +462,11 @@ def render_ics(plan: Plan) -> str:
 
 CSV_COLUMNS = ("due", "phase", "title", "overdue", "detail", "source")
 
-# Cells a spreadsheet would run as a formula; tab and carriage return are on OWASP's list too.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 def _cell(value: Any) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(_FORMULA_START) else text
+    from actkit.text import neutralise_formula
+
+    return neutralise_formula("" if value is None else str(value))
 
 
 def render_csv(plan: Plan) -> str:

@@ -28,8 +28,8 @@ from actkit.errors import InvalidInput, NoAnswer
 from actkit.letters import CITATION, Letter, Reference, markdown_escape
 from actkit.text import format_date, one_line
 
-Format = Literal["txt", "md", "html", "eml", "docx"]
-FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx")
+Format = Literal["txt", "md", "html", "eml", "docx", "pdf"]
+FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx", "pdf")
 EXTENSIONS: dict[str, Format] = {
     ".txt": "txt",
     ".md": "md",
@@ -38,6 +38,7 @@ EXTENSIONS: dict[str, Format] = {
     ".htm": "html",
     ".eml": "eml",
     ".docx": "docx",
+    ".pdf": "pdf",
 }
 WIDTH = 72
 
@@ -49,6 +50,10 @@ def render(letter: Letter, fmt: Format) -> str | bytes:
         return to_eml(letter)
     if fmt == "docx":
         return to_docx(letter)
+    if fmt == "pdf":
+        from actkit.formats.pdf import to_pdf  # fpdf2 loads only when a PDF is wanted
+
+        return to_pdf(letter)
     return {"txt": to_text, "md": to_markdown, "html": to_html}[fmt](letter)
 
 
@@ -329,6 +334,11 @@ def to_eml(letter: Letter) -> bytes:
     return message.as_bytes()
 
 
+def email_text(letter: Letter) -> str:
+    """The letter as the plain-text body of an email: body, address, references."""
+    return _email_body(letter)
+
+
 def _email_body(letter: Letter) -> str:
     # The template signs off with the name; the address goes straight under it.
     address = "\n".join(letter.sender.postal_lines)
@@ -357,4 +367,4 @@ def infer_format(explicit: str | None, output_name: str | None) -> Format:
     return "txt"
 
 
-__all__ = ["FORMATS", "Format", "infer_format", "render"]
+__all__ = ["FORMATS", "Format", "email_text", "infer_format", "render"]

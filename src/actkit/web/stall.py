@@ -278,14 +278,9 @@ class SupportersList:
 
     def export(self) -> str:
         """The list as CSV for a spreadsheet, with cells that could run as formulas defused."""
-        from actkit.batch import FORMULA_START
+        from actkit.text import neutralise_formula  # the one formula guard
 
-        return _csv(
-            [
-                {k: f"'{v}" if v.startswith(FORMULA_START) else v for k, v in row.items()}
-                for row in self.rows()
-            ]
-        )
+        return _csv([{k: neutralise_formula(v) for k, v in row.items()} for row in self.rows()])
 
     def clear(self) -> int:
         """Delete the list; return how many supporters it held."""
