@@ -418,3 +418,31 @@ def test_letters_to_msps_are_logged_with_their_body_and_chased_to_holyrood(
     assert log_json()[-1]["to"]["body"] == "scottish-parliament"
     # The map is of Westminster seats: letters to MSPs are not counted on it.
     assert json.loads(run("report", "-f", "json").stdout)["letters"] == 0
+
+
+def test_letter_send_marks_the_letter_sent_by_email(tmp_path: Path) -> None:
+    from tests.test_sending import LETTER, _serve, configure
+
+    with pytest.MonkeyPatch.context() as patch:
+        serving = _serve(False, False, tmp_path, patch)  # a real SMTP server, as test_sending
+        server = next(serving)
+        configure(server.port, "none", user=None, host="localhost")
+        sent_now = run("letter", "send", *LETTER, "--yes")
+        assert sent_now.exit_code == 0, sent_now.stderr
+        assert "Logged as L1, marked sent by email today." in sent_now.stderr
+
+        draft = tmp_path / "letter.eml"
+        assert run("letter", "write", *LETTER, "--output", str(draft)).exit_code == 0
+        sent_file = run("letter", "send", "--file", str(draft), "--yes")
+        assert sent_file.exit_code == 0, sent_file.stderr
+        assert "Logged as L2, marked sent by email today." in sent_file.stderr
+
+        unknown = tmp_path / "other.eml"
+        unknown.write_bytes(draft.read_bytes())
+        not_logged = run("letter", "send", "--file", str(unknown), "--yes")
+        assert not_logged.exit_code == 0 and "Logged" not in not_logged.stderr
+        serving.close()
+    letters = log_json()
+    assert [x["status"] for x in letters] == ["sent", "sent"]
+    assert {x["sent"]["via"] for x in letters} == {"email"}
+    assert letters[0]["to"]["name"] == "Clive Lewis" and letters[0]["format"] == "eml"

@@ -359,6 +359,14 @@ class Logbook:
         rows = self._db.execute(f"{_SELECT}{where} ORDER BY letters.id", values)
         return [_from_row(row) for row in rows]
 
+    def by_file(self, path: Path) -> LoggedLetter | None:
+        """The latest letter written to ``path``, if the log has one."""
+        row = self._db.execute(
+            f"{_SELECT} WHERE letters.file = ? ORDER BY letters.id DESC LIMIT 1",
+            (str(path.resolve()),),
+        ).fetchone()
+        return _from_row(row) if row is not None else None
+
     def has_batch(self, folder: Path) -> bool:
         found = self._db.execute(
             "SELECT 1 FROM batches WHERE folder = ?", (str(folder.resolve()),)
@@ -458,6 +466,13 @@ class Logbook:
         # The WAL file can hold copies of deleted pages too: fold it in and truncate it.
         self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
+
+
+def enabled() -> bool:
+    """False after ``actkit config set log off``."""
+    from actkit import config
+
+    return bool(config.load().get("log", "on") != "off")
 
 
 def open_logbook(path: Path | None = None) -> Logbook:

@@ -411,9 +411,9 @@ def logging_on(no_log: bool) -> bool:
     """False with --no-log or after `actkit config set log off`."""
     if no_log:
         return False
-    from actkit import config
+    from actkit.logbook import enabled
 
-    return bool(config.load().get("log", "on") != "off")
+    return enabled()
 
 
 def record_letters(
