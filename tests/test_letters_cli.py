@@ -354,7 +354,7 @@ def test_live_letter_uses_the_members_api_details(services: FakeServices) -> Non
 
     assert result.exit_code == 0
     assert "Clive Lewis MP (live)\nHouse of Commons\nLondon\nSW1A 0AA" in result.stdout
-    assert result.stderr == ""
+    assert result.stderr == "Logged as L1: `actkit sent L1` once you send it.\n"  # no warnings
 
 
 # --- templates, facts, campaigns ----------------------------------------------------------

@@ -16,6 +16,8 @@ HEAVY = [
     "icalendar",
     "urllib3",
     "platformdirs",
+    "sqlite3",
+    "holidays",
     "fpdf",
     "fontTools",
     "uharfbuzz",
@@ -46,6 +48,9 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
         ["lookup", "--help"],
         ["letter", "--help"],
         ["event", "--help"],
+        ["log", "--help"],
+        ["chase", "--help"],
+        ["report", "--help"],
         ["serve", "--help"],
     ],
 )
@@ -112,3 +117,51 @@ def test_only_the_command_that_runs_is_imported(args: list[str], unwanted: str) 
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert completed.stderr.rsplit("LOADED:", 1)[1].strip() == ""
+
+
+NETWORK_AND_FORMATS = [
+    "requests",
+    "requests_cache",
+    "urllib3",
+    "docx",
+    "icalendar",
+    "fpdf",
+    "uharfbuzz",
+    "smtplib",
+    "flask",
+    "waitress",
+    "holidays",
+]
+"""What no command that works offline, in plain text, should pay to import."""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["lookup", "NR21AB", "--offline"],
+        ["event", "kinds"],
+        [
+            "event", "plan", "vigil", "--date", "2027-03-01", "--nation", "england",
+            "--venue", "Market Square", "--today", "2027-01-04",
+        ],
+        ["templates", "list"],
+        ["facts", "list"],
+        ["config", "show"],
+        ["data", "info"],
+        [
+            "letter", "write", "-t", "blank", "--postcode", "NR21AB", "--offline",
+            "--name", "Alex Example", "--address", "1 High Street, Norwich",
+            "--personal", "Please act.", "--date", "2026-12-02",
+        ],
+    ],
+)  # fmt: skip
+def test_offline_commands_do_not_import_the_network_or_other_formats(args: list[str]) -> None:
+    """The start-up gains of issue 13 stay: each command imports only what it uses."""
+    completed = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=args, heavy=NETWORK_AND_FORMATS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    loaded = completed.stderr.rsplit("LOADED:", 1)[1].strip()
+    assert loaded == "", f"actkit {' '.join(args)} imported {loaded}"

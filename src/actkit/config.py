@@ -42,6 +42,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _on_off(value: str) -> str:
+    cleaned = value.strip().lower()
+    if cleaned not in ("on", "off"):
+        raise InvalidInput(f"{value!r}: say on or off")
+    return cleaned
+
+
 def _text(value: str) -> str:
     cleaned = one_line(value)
     if not cleaned:
@@ -95,6 +102,7 @@ KEYS: dict[str, tuple[str, Callable[[str], Any]]] = {
         "warn about facts older than this many days (default 730)",
         _positive_int,
     ),
+    "log": ("on or off: keep a local log of the letters you write (default on)", _on_off),
     **_SMTP_KEYS,
 }
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -55,18 +54,6 @@ def _hidden(modules: tuple[str, ...]) -> Iterator[None]:
 with _hidden(UNUSED_SERIALIZERS):
     import requests_cache  # noqa: TID251
 
-POSTCODES_API_ENV = "ACTKIT_POSTCODES_API"
-MEMBERS_API_ENV = "ACTKIT_MEMBERS_API"
-DEFAULT_POSTCODES_API = "https://api.postcodes.io"
-DEFAULT_MEMBERS_API = "https://members-api.parliament.uk"
-# The devolved legislatures' member services (see actkit.bodies).
-SCOTTISH_PARLIAMENT_API_ENV = "ACTKIT_SCOTTISH_PARLIAMENT_API"
-SENEDD_API_ENV = "ACTKIT_SENEDD_API"
-NI_ASSEMBLY_API_ENV = "ACTKIT_NI_ASSEMBLY_API"
-DEFAULT_SCOTTISH_PARLIAMENT_API = "https://data.parliament.scot"
-DEFAULT_SENEDD_API = "https://business.senedd.wales"
-DEFAULT_NI_ASSEMBLY_API = "https://data.niassembly.gov.uk"
-
 USER_AGENT = f"actkit/{__version__} (advocacy command-line tool)"
 TIMEOUT = (3.05, 10.0)
 """(connect, read) seconds."""
@@ -78,19 +65,6 @@ MAX_RETRY_AFTER = 60.0
 throttles heavy clients for close to an hour, and nobody waits that long at a prompt."""
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 CACHE_FILE = "http-cache.sqlite"
-
-
-def postcodes_api() -> str:
-    return os.environ.get(POSTCODES_API_ENV, "").strip() or DEFAULT_POSTCODES_API
-
-
-def members_api() -> str:
-    return os.environ.get(MEMBERS_API_ENV, "").strip() or DEFAULT_MEMBERS_API
-
-
-def base_url(env_var: str, default: str) -> str:
-    """A service's base URL: the environment variable if set, else the default."""
-    return (os.environ.get(env_var, "").strip() or default).rstrip("/")
 
 
 def cache_path() -> Path:

@@ -9,6 +9,7 @@ headings, links or citations of its own.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import re
@@ -102,6 +103,10 @@ class Letter:
     """A digest of the letter's words less the sender's and the MP's names and addresses.
     Letters from one renderer with the same digest are identical once those are taken out
     (batch personalisation reports use it)."""
+    body_id: str = "commons"
+    """The recipient's body (``actkit.bodies``), e.g. "commons" or "senedd"."""
+    role: str = "MP"
+    """The recipient's role in it: "MP", "constituency MSP", "MS", ..."""
 
     @property
     def date_text(self) -> str:
@@ -291,6 +296,7 @@ class LetterRenderer:
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
         self._by_shape: dict[tuple[Any, ...], tuple[list[str], tuple[str, ...], bytes]] = {}
+        self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
             self._subject = _ENVIRONMENT.from_string(template.subject)
@@ -301,6 +307,14 @@ class LetterRenderer:
             raise TemplateProblem(
                 f"{template.label}:{error.lineno}: syntax: {error.message}"
             ) from None
+
+    def with_variables(self, **variables: Any) -> LetterRenderer:
+        """This renderer, giving templates these variables too (``previous`` for a
+        follow-up). Their text must already be Markdown-escaped."""
+        twin = copy.copy(self)
+        twin._extra = {**self._extra, **variables}
+        twin._by_shape = {}  # renders by substitution are not used with extra variables
+        return twin
 
     def _compile(self, source: str) -> Any:
         tree = _ENVIRONMENT.parse(source)
@@ -328,11 +342,13 @@ class LetterRenderer:
     ) -> Letter:
         """``mp`` is the recipient whatever their body (``role`` and ``body_id`` say which)."""
         personal_text = multi_line(personal)
+        extra = self._extra
 
         def context() -> dict[str, Any]:
-            return _context(mp, constituency, sender, personal_text, letter_date, (role, body_id))
+            base = _context(mp, constituency, sender, personal_text, letter_date, (role, body_id))
+            return {**base, **extra} if extra else base
 
-        if self._plain_row_values:
+        if self._plain_row_values and not extra:
             values = [
                 _safe(sender.name),
                 _safe(sender.postcode),
@@ -363,6 +379,8 @@ class LetterRenderer:
             has_personal=bool(personal_text),
             warnings=self._warnings(cited, letter_date),
             form_digest=form_digest,
+            body_id=body_id,
+            role=role,
         )
 
     def _render_by_substitution(

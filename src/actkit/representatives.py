@@ -252,7 +252,7 @@ def locate_postcode(
         return Place(postcode=normalised, country=dependency, constituency=None, source="live")
     if offline:
         return _offline_place(normalised, reason=None)
-    from actkit.http import postcodes_api
+    from actkit.services import postcodes_api
 
     with _client(http) as client:
         try:
@@ -300,7 +300,7 @@ def find_mp(
 def _find_mp_live(
     postcode: str, http: HttpClient | None
 ) -> tuple[Place, Constituency, MP, Source, str | None]:
-    from actkit.http import members_api
+    from actkit.services import members_api
 
     with _client(http) as client:
         place = locate_postcode(postcode, http=client)
@@ -554,7 +554,7 @@ def _resolve_places(
     http: HttpClient,
     concurrency: int,
 ) -> None:
-    from actkit.http import postcodes_api
+    from actkit.services import postcodes_api
 
     service = PostcodesIO(http, postcodes_api())
     remote: list[str] = []
@@ -620,7 +620,7 @@ def _offline_answer(postcode: str, service_problem: str | None = None) -> PlaceA
 def _resolve_seats(
     seats: list[str], live: set[str], resolution: Resolution, *, http: HttpClient, concurrency: int
 ) -> None:
-    from actkit.http import members_api
+    from actkit.services import members_api
 
     members = MembersAPI(http, members_api())
     listed: dict[str, MP] = {}

@@ -15,7 +15,6 @@ from actkit.bodies.lookup import Finder, group_for, recipients
 from actkit.bodies.model import Representative
 from actkit.errors import TemplateProblem
 from actkit.fileio import slug
-from actkit.http import HttpClient
 from actkit.letters import Letter, LetterRenderer, Sender
 from actkit.templates import LetterTemplate
 
@@ -49,6 +48,8 @@ def write_letters(
 ) -> list[Letter]:
     """One letter per representative in ``to`` for ``postcode``; lookup warnings ride on
     the letters (every letter carries them all)."""
+    from actkit.http import HttpClient  # only when letters are written, not checked
+
     check_template_suits(template, to)
     with HttpClient(use_cache=not offline) as http:
         answer, chosen = recipients(Finder(http, offline=offline, today=today), postcode, to)

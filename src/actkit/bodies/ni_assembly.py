@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from actkit.bodies._shared import MEMBER_LIST_LIFETIME, Once, reverse_list_name, text
 from actkit.bodies.model import Area, BodyAnswer, Locality, Representative
 from actkit.errors import NoAnswer, ServiceUnavailable
-from actkit.http import DEFAULT_NI_ASSEMBLY_API, NI_ASSEMBLY_API_ENV, base_url
 from actkit.representatives import name_key
+from actkit.services import DEFAULT_NI_ASSEMBLY_API, NI_ASSEMBLY_API_ENV, base_url
 
 if TYPE_CHECKING:
     from actkit.http import HttpClient

@@ -22,14 +22,14 @@ from actkit.bodies._shared import (
 )
 from actkit.bodies.model import Area, BodyAnswer, Locality, Representative
 from actkit.errors import NoAnswer, ServiceUnavailable
-from actkit.http import (
+from actkit.representatives import name_key
+from actkit.services import (
     DEFAULT_POSTCODES_API,
     DEFAULT_SCOTTISH_PARLIAMENT_API,
     POSTCODES_API_ENV,
     SCOTTISH_PARLIAMENT_API_ENV,
     base_url,
 )
-from actkit.representatives import name_key
 
 if TYPE_CHECKING:
     from actkit.http import HttpClient

@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from actkit.bodies._shared import MEMBER_LIST_LIFETIME, POSTCODE_LIFETIME, Once, text
 from actkit.bodies.model import Area, BodyAnswer, Locality, Representative
 from actkit.errors import NoAnswer, ServiceUnavailable
-from actkit.http import (
+from actkit.representatives import name_key
+from actkit.services import (
     DEFAULT_POSTCODES_API,
     DEFAULT_SENEDD_API,
     POSTCODES_API_ENV,
     SENEDD_API_ENV,
     base_url,
 )
-from actkit.representatives import name_key
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element

@@ -24,6 +24,7 @@ from actkit.cli._common import (
     warn_all,
     write_result,
 )
+from actkit.cli.log import NoLogOption, record_batch, record_letter, record_letters
 
 if TYPE_CHECKING:
     from actkit.letters import Sender
@@ -134,6 +135,7 @@ def letter_write(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --output if it exists.")
     ] = False,
+    no_log: NoLogOption = False,
 ) -> None:
     """Write a letter to your MP (or MSPs, MSs, MLAs: --to) from a template, every fact cited.
 
@@ -163,6 +165,7 @@ def letter_write(
             campaign=campaign,
             max_fact_age=max_fact_age,
             force=force,
+            no_log=no_log,
         )
         return
     chosen_format = infer_format(fmt, output.name if output else None)
@@ -189,7 +192,12 @@ def letter_write(
     warn_all(letter.warnings)
     if not letter.has_personal:
         warn(NO_PERSONAL)
-    write_result(render(letter, chosen_format), output, force=force)
+    content = render(letter, chosen_format)
+    write_result(content, output, force=force)
+    # Letter log (issue 11): the logic lives in actkit.cli.log.
+    record_letter(
+        letter, fmt=chosen_format, content=content, output=output, campaign=campaign, no_log=no_log
+    )
 
 
 def _check_suits_mp(template: str, campaign: Path | None) -> None:
@@ -213,6 +221,7 @@ def _write_to_representatives(
     campaign: Path | None,
     max_fact_age: int | None,
     force: bool,
+    no_log: bool = False,
 ) -> None:
     """``letter write --to`` anyone but the MP: one letter per representative."""
     from actkit import config
@@ -254,7 +263,9 @@ def _write_to_representatives(
                 f"{chosen_format} is a binary file: give --output LETTER.{chosen_format}",
                 param_hint="--format",
             )
-        write_result(render(letters[0], chosen_format), output, force=force)
+        content = render(letters[0], chosen_format)
+        write_result(content, output, force=force)
+        record_letters([(letters[0], content, output)], chosen_format, campaign, no_log=no_log)
         return
     if output is None or output_is_file:
         raise InvalidInput(
@@ -281,6 +292,10 @@ def _write_to_representatives(
     output.mkdir(parents=True, exist_ok=True)
     for file_name, content in rendered:
         write_result(content, output / file_name, force=force)
+    written = [
+        (ltr, text, output / name) for ltr, (name, text) in zip(letters, rendered, strict=True)
+    ]
+    record_letters(written, chosen_format, campaign, no_log=no_log)  # letter log (issue 11)
 
 
 def _sender(
@@ -534,6 +549,7 @@ def letter_batch(
         ),
     ] = None,
     to: ToOption = "mp",
+    no_log: NoLogOption = False,
 ) -> None:
     """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
 
@@ -588,6 +604,9 @@ def letter_batch(
             on_result=extras if extras.wanted else None,
         )
     _summarise(report, options, supporters)
+    record_batch(
+        options, report, prepared.renderer.template, no_log=no_log
+    )  # letter log (issue 11)
     if report.interrupted:
         info("Interrupted: run the same command with --resume to finish the rest.")
     elif extras.wanted:
