@@ -114,7 +114,8 @@ def supporters_csv(path: Path, rows: int) -> Path:
 def test_a_2000_row_batch_appears_on_the_map(tmp_path: Path) -> None:
     supporters = supporters_csv(tmp_path / "supporters.csv", 2000)
     out = tmp_path / "batch"
-    args = ["letter", "batch", str(supporters), "-t", "blank", "--out", str(out), "--offline"]
+    # Not `blank`: without personal words its letters would be empty (failed rows).
+    args = ["letter", "batch", str(supporters), "-t", "thank-you", "--out", str(out), "--offline"]
     done = run(*args, "--date", "2027-01-04")
     assert done.exit_code == 0, done.stderr
     assert "Logged 2,000 letters from this run" in done.stderr
@@ -149,12 +150,13 @@ def test_a_2000_row_batch_appears_on_the_map(tmp_path: Path) -> None:
 
     # An organiser's sign-up sheet says which rows went out.
     sheet = tmp_path / "sent.csv"
-    sheet.write_text("Row,Notes\n1,posted\n2,\n3,handed in\n9999,typo\n", encoding="utf-8")
+    # Manifest rows are spreadsheet rows: the first supporter is row 2.
+    sheet.write_text("Row,Notes\n2,posted\n3,\n4,handed in\n9999,typo\n", encoding="utf-8")
     marked = run("sent", "--batch", str(out), "--rows", str(sheet), "--on", "2027-01-05")
     assert marked.exit_code == 0, marked.stderr
     assert "Marked 3 letters sent" in marked.stderr and "9999" in marked.stderr
     sent = json.loads(run("log", "--status", "sent", "--json").stdout)
-    assert [letter["batch"]["row"] for letter in sent] == [1, 2, 3]
+    assert [letter["batch"]["row"] for letter in sent] == [2, 3, 4]
 
     report_csv = run("report", "-f", "csv").stdout
     rows = list(csv.DictReader(io.StringIO(report_csv)))
