@@ -148,6 +148,8 @@ NETWORK_AND_FORMATS = [
         ["facts", "list"],
         ["config", "show"],
         ["data", "info"],
+        ["log"],
+        ["chase", "--today", "2027-02-01"],
         [
             "letter", "write", "-t", "blank", "--postcode", "NR21AB", "--offline",
             "--name", "Alex Example", "--address", "1 High Street, Norwich",
