@@ -532,3 +532,12 @@ def test_letters_and_manifest_are_private(tmp_path: Path) -> None:
     assert out.stat().st_mode & 0o777 == 0o700
     for name in ("manifest.csv", manifest(out)[0]["file"]):
         assert (out / name).stat().st_mode & 0o777 == 0o600, name
+
+
+def test_a_seat_changed_since_the_offline_data_is_a_row_warning(tmp_path: Path) -> None:
+    supporters = write_csv(tmp_path / "s.csv", [["Ann Able", "1 Street", "CO15 1AA", "", ""]])
+
+    batch(supporters, tmp_path / "o", "--offline")
+
+    [entry] = manifest(tmp_path / "o")
+    assert entry["warnings"].startswith("no personal words; Clacton: since the offline MP data")

@@ -231,7 +231,10 @@ class Drafter:
             "rep_email": seat.mp.email or "",
             "row_digest": supporter.digest,
             "text_digest": letter.form_digest.hex(),
-            "warnings": "" if letter.has_personal else NO_PERSONAL_WORDS,
+            # What this row's reader should know: no words of their own; the seat changed.
+            "warnings": "; ".join(
+                [*(() if letter.has_personal else (NO_PERSONAL_WORDS,)), *seat.warnings]
+            ),
         }
         return RowResult(
             Status.OK,
