@@ -34,6 +34,12 @@ COLUMNS = [
     "file",
     "status",
     "error",
+    "body",
+    "rep_name",
+    "rep_email",
+    "row_digest",
+    "text_digest",
+    "warnings",
 ]
 DATE = ["--date", "2026-11-25"]
 
@@ -70,7 +76,7 @@ def write_csv(
     return path
 
 
-def batch(supporters: Path, out: Path, *extra: str, template: str = "thank-you") -> Any:
+def batch(supporters: Path, out: Path, *extra: str, template: str = "syria-civilians") -> Any:
     """``actkit letter batch SUPPORTERS --template T --out OUT --date 2026-11-25 EXTRA...``."""
     return run("letter", "batch", str(supporters), "-t", template, "--out", str(out), *DATE, *extra)
 
@@ -122,11 +128,11 @@ def test_batch_writes_one_letter_per_row_to_each_mp(tmp_path: Path, standin: Sta
     assert result.exit_code == 0, result.stderr
     entries = sorted(manifest(out), key=lambda e: int(e["row"]))  # rows finish in any order
     # The original columns in their order, then those added for other bodies (issue 10).
-    assert list(entries[0]) == [*COLUMNS, "body", "rep_name", "rep_email"]
+    assert list(entries[0]) == COLUMNS
     assert [(e["row"], e["constituency"], e["source"], e["status"]) for e in entries] == [
-        ("1", "Norwich South", "live", "ok"),
-        ("2", "Aberdeen South", "live", "ok"),
-        ("3", "Bermondsey and Old Southwark", "live", "ok"),
+        ("2", "Norwich South", "live", "ok"),
+        ("3", "Aberdeen South", "live", "ok"),
+        ("4", "Bermondsey and Old Southwark", "live", "ok"),
     ]
     for entry in entries:
         letter = (out / entry["file"]).read_text()
@@ -134,7 +140,7 @@ def test_batch_writes_one_letter_per_row_to_each_mp(tmp_path: Path, standin: Sta
         assert entry["postcode"] in letter  # the supporter's own postcode, for the MP to check
     assert "My family is from Idlib." in (out / entries[0]["file"]).read_text()
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        [*(e["file"] for e in entries), "manifest.csv"]
+        [*(e["file"] for e in entries), "batch.json", "manifest.csv"]
     )
     # One bulk postcode request; a search and a contact per constituency.
     assert standin.counts == {"postcodes bulk": 1, "constituency search": 3, "member contact": 3}
@@ -189,8 +195,8 @@ def test_bad_rows_fail_with_reasons_and_never_stop_the_batch(
 
     assert result.exit_code == 1
     entries = {e["row"]: e for e in manifest(tmp_path / "o")}
-    assert entries["1"]["status"] == "ok"
-    assert [entries[r]["status"] for r in "234567"] == [
+    assert entries["2"]["status"] == "ok"
+    assert [entries[r]["status"] for r in "345678"] == [
         "failed",
         "failed",
         "failed",
@@ -198,11 +204,11 @@ def test_bad_rows_fail_with_reasons_and_never_stop_the_batch(
         "skipped",
         "failed",
     ]
-    assert "not a valid UK postcode" in entries["2"]["error"]
-    assert entries["3"]["error"] == "the name is empty"
-    assert "no MP at Westminster" in entries["4"]["error"]
-    assert "vacant" in entries["5"]["error"]
-    assert "not a postcode in use" in entries["7"]["error"]
+    assert "not a valid UK postcode" in entries["3"]["error"]
+    assert entries["4"]["error"] == "the name is empty"
+    assert "no MP at Westminster" in entries["5"]["error"]
+    assert "vacant" in entries["6"]["error"]
+    assert "not a postcode in use" in entries["8"]["error"]
     summary = result.stderr
     assert "Failed 5 rows:" in summary
     for reason in (
@@ -213,7 +219,7 @@ def test_bad_rows_fail_with_reasons_and_never_stop_the_batch(
         "unknown postcode",
     ):
         assert reason in summary
-    assert "Skipped 1 blank row." in summary
+    assert "Skipped 1 row: 1 blank row" in summary
 
 
 def test_missing_column_is_exit_2_before_any_work(tmp_path: Path, standin: StandIn) -> None:
@@ -278,7 +284,7 @@ def test_first_and_last_name_columns_are_joined(tmp_path: Path) -> None:
     batch(supporters, tmp_path / "o", "--offline")
 
     assert (
-        (tmp_path / "o" / "000001-ada-lovelace.txt")
+        (tmp_path / "o" / "000002-ada-lovelace.txt")
         .read_text()
         .startswith("Ada Lovelace\n1 Street\nNorwich\n")
     )
@@ -286,7 +292,8 @@ def test_first_and_last_name_columns_are_joined(tmp_path: Path) -> None:
 
 def test_file_names_are_safe_and_unique(tmp_path: Path) -> None:
     names = ["../../escape", "/etc/passwd", "CON", ".hidden", "same", "same", "名前", ""]
-    rows = [[n or "x", "1 Street", "NR2 1AB", "", ""] for n in names]
+    postcodes = real_postcodes(len(names))  # "same" twice, not a duplicate: other postcodes
+    rows = [[n or "x", "1 Street", pc, "", ""] for n, pc in zip(names, postcodes, strict=True)]
     supporters = write_csv(tmp_path / "s.csv", rows)
     out = tmp_path / "o"
 
@@ -321,7 +328,7 @@ def test_folder_with_a_manifest_needs_resume_or_force(tmp_path: Path) -> None:
         "batch",
         str(supporters),
         "-t",
-        "thank-you",
+        "syria-civilians",
         "--out",
         str(tmp_path / "o"),
         "--offline",
@@ -387,7 +394,7 @@ def test_interrupted_batch_resumes_without_redoing_or_duplicating(
 
     assert resumed.exit_code == 0, resumed.stderr
     entries = manifest(out)
-    assert sorted(int(e["row"]) for e in entries) == list(range(1, 11))  # each row exactly once
+    assert sorted(int(e["row"]) for e in entries) == list(range(2, 12))  # each row exactly once
     assert {
         p.name: p.stat().st_mtime_ns for p in out.glob("0*.txt") if p.name in finished
     } == finished
@@ -417,7 +424,7 @@ def test_resume_retries_failed_rows(tmp_path: Path, standin: StandIn) -> None:
 
     assert resumed.exit_code == 0
     entries = manifest(tmp_path / "o")
-    assert sorted(e["row"] for e in entries) == ["1", "2", "3"]
+    assert sorted(e["row"] for e in entries) == ["2", "3", "4"]
     assert all(e["status"] == "ok" for e in entries)
 
 
@@ -448,10 +455,18 @@ def test_personalisation_report(tmp_path: Path) -> None:
     result = batch(supporters, tmp_path / "o", "--offline", template="syria-civilians")
 
     assert (
-        "Personalisation: 1 of 4 letters include the supporter's own words; 3 are identical "
-        "to another once names and addresses are taken out (2 distinct texts)."
+        "Personalisation: 1 of 4 letters include the supporter's own words; 2 are identical "
+        "to another letter to the same MP once names and addresses are taken out "
+        "(3 distinct texts)."
     ) in " ".join(result.stderr.split())
-    assert "My own words about this." in (tmp_path / "o" / "000004-d-four.txt").read_text()
+    assert "My own words about this." in (tmp_path / "o" / "000005-d-four.txt").read_text()
+    warnings = {e["row"]: e["warnings"] for e in manifest(tmp_path / "o")}
+    assert warnings == {
+        "2": "no personal words; identical to 1 other letter to this MP",
+        "3": "no personal words; identical to 1 other letter to this MP",
+        "4": "no personal words",  # the same words, but to another MP
+        "5": "",
+    }
 
 
 def test_saved_sender_details_are_not_used(tmp_path: Path) -> None:
@@ -460,7 +475,7 @@ def test_saved_sender_details_are_not_used(tmp_path: Path) -> None:
 
     batch(supporters, tmp_path / "o", "--offline")
 
-    text = (tmp_path / "o" / "000001-row-person.txt").read_text()
+    text = (tmp_path / "o" / "000002-row-person.txt").read_text()
     assert "Saved Person" not in text and text.startswith("Row Person\n")
 
 
@@ -510,11 +525,11 @@ def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     done = len(manifest(out))
     assert 0 < done < 4000
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
-    assert len(list(out.glob("0*.txt"))) == done
+    assert len(list(out.rglob("0*.txt"))) == done
 
     resumed = subprocess.run([*args, "--resume"], env=env, capture_output=True, check=False)
     assert resumed.returncode == 0, resumed.stderr
-    assert sorted(int(e["row"]) for e in manifest(out)) == list(range(1, 4001))
+    assert sorted(int(e["row"]) for e in manifest(out)) == list(range(2, 4002))
 
 
 def test_windows_1252_bytes_it_does_not_define_are_replaced(tmp_path: Path) -> None:
@@ -534,7 +549,7 @@ def test_a_csv_the_csv_reader_refuses_is_exit_2(tmp_path: Path) -> None:
     result = batch(path, tmp_path / "o", "--offline")
 
     assert result.exit_code == 2
-    assert "data row 1" in result.stderr and "Traceback" not in result.output
+    assert "line 2 (row 2)" in result.stderr and "Traceback" not in result.output
 
 
 def test_letters_to_known_mps_are_written_while_others_are_fetched(
@@ -559,7 +574,7 @@ def test_letters_to_known_mps_are_written_while_others_are_fetched(
     result = batch(supporters, tmp_path / "o")
 
     assert result.exit_code == 0, result.stderr
-    assert [e["row"] for e in manifest(tmp_path / "o")] == ["1", "3", "2"]
+    assert [e["row"] for e in manifest(tmp_path / "o")] == ["2", "4", "3"]
 
 
 def test_members_api_down_uses_offline_mps_and_says_why(
@@ -585,13 +600,14 @@ def test_personalisation_report_for_a_template_rendered_in_full(tmp_path: Path) 
     """A template that loops over the address is rendered per letter; the count holds."""
     (tmp_path / "c" / "letter_templates").mkdir(parents=True)
     (tmp_path / "c" / "letter_templates" / "shout.md.j2").write_text(
-        "---\ntitle: t\ndescription: d\n---\nDear {{ mp.address_as }},\n\n{{ personal }}\n\n"
+        "---\ntitle: t\ndescription: d\n---\nDear {{ mp.address_as }},\n\nPlease act.\n\n"
+        "{{ personal }}\n\n"
         "{{ sender.name }}\n{% for line in sender.address %}{{ line }}\n{% endfor %}"
     )
     rows = [
         ["A One", "1 St", "NR2 1AB", "", ""],
-        ["B Two", "2 St", "AB10 1AB", "", ""],
-        ["C Three", "3 St", "NR2 1AB", "", "Mine."],
+        ["B Two", "2 St", "AB10 1AB", "", "Mine."],
+        ["C Three", "3 St", "NR2 1AB", "", ""],
     ]
     supporters = write_csv(tmp_path / "s.csv", rows)
 
@@ -601,7 +617,7 @@ def test_personalisation_report_for_a_template_rendered_in_full(tmp_path: Path) 
 
     text = " ".join(result.stderr.split())
     assert "1 of 3 letters include the supporter's own words" in text
-    assert "2 are identical to another once names and addresses are taken out" in text
+    assert "2 are identical to another letter to the same MP once names and addresses" in text
 
 
 def test_progress_bar_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

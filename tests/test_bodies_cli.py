@@ -576,7 +576,7 @@ def test_a_batch_to_all_msps_writes_eight_letters_per_scottish_supporter(
     assert ok[0]["rep_name"] == "Ailsa Brown"
     assert ok[0]["rep_email"] == "ailsa.brown.msp@parliament.scot"
     assert ok[0]["constituency"] == "Glasgow Central"
-    assert ok[0]["file"] == "000001-scot-0-ailsa-brown-msp.txt"
+    assert ok[0]["file"] == "000002-scot-0-ailsa-brown-msp.txt"  # spreadsheet row 2
     assert "Dear Ailsa Brown," in (out / ok[0]["file"]).read_text(encoding="utf-8")
     failed = [e for e in entries if e["status"] == "failed"]
     assert [(e["name"], e["body"]) for e in failed] == [("Welsh Supporter", "scottish-parliament")]
@@ -590,9 +590,9 @@ def test_a_batch_to_all_msps_writes_eight_letters_per_scottish_supporter(
 def test_a_batch_to_the_constituency_msp_and_to_members_of_the_senedd(
     everything: dict[str, int], tmp_path: Path
 ) -> None:
-    rows = [
-        ["Scot", "1 Main Street", postcode_in("S"), "", ""],
-        ["Cymro", "1 Stryd Fawr", postcode_in("W", 5), "", ""],
+    rows = [  # words of their own: `blank` without them is an empty letter
+        ["Scot", "1 Main Street", postcode_in("S"), "", "My words."],
+        ["Cymro", "1 Stryd Fawr", postcode_in("W", 5), "", "My words."],
     ]
     supporters = supporters_file(tmp_path / "s.csv", rows)
 
@@ -641,7 +641,7 @@ def test_a_batch_to_the_constituency_msp_and_to_members_of_the_senedd(
 
 
 def test_a_batch_to_mps_fills_the_new_columns(everything: dict[str, int], tmp_path: Path) -> None:
-    rows = [["Voter", "1 Main Street", postcode_in("E"), "", ""]]
+    rows = [["Voter", "1 Main Street", postcode_in("E"), "", "My words."]]
 
     result = run(
         "letter",
@@ -707,7 +707,7 @@ def test_emls_to_several_members_skip_those_without_email(
 def test_a_resumed_batch_redoes_a_row_whose_letters_did_not_all_finish(
     everything: dict[str, int], tmp_path: Path
 ) -> None:
-    rows = [["Scot", "1 Main Street", postcode_in("S"), "", ""]]
+    rows = [["Scot", "1 Main Street", postcode_in("S"), "", "My words."]]
     supporters = supporters_file(tmp_path / "s.csv", rows)
     out = tmp_path / "out"
     args = (

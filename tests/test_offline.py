@@ -188,7 +188,11 @@ def test_batch_row_with_a_missing_postcode_fails_with_its_reason(tmp_path: Path)
         assert rows[name]["status"] == "failed"
         assert rows[name]["file"] == ""
         assert reason in rows[name]["error"]
-    assert sorted(p.name for p in out.iterdir()) == ["000001-real-person.txt", "manifest.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "000002-real-person.txt",  # spreadsheet row 2: the header is row 1
+        "batch.json",
+        "manifest.csv",
+    ]
     assert "1 no such district" in result.stderr
     assert "1 not in offline postcode list" in result.stderr
 

@@ -170,8 +170,8 @@ def _supporters(path: Path, count: int, failing: int = 0) -> Path:
         writer.writerow(["Name", "Address", "Postcode", "Email", "Personal"])
         for index, postcode in enumerate(postcodes.values()):
             name = ARABIC_NAME if index == 0 else f"Supporter {index}"
-            # Each says something of their own: `blank` with no words is an empty letter.
-            writer.writerow([name, f"{index} High Street, Town", postcode, "", f"Point {index}."])
+            # Words of their own: `blank` without them is an empty letter (a failed row).
+            writer.writerow([name, f"{index} High Street, Town", postcode, "", "I care."])
         for index in range(failing):
             writer.writerow([f"Broken {index}", "1 Street", "NOT A POSTCODE", "", ""])
     return path
@@ -198,7 +198,8 @@ def test_a_pack_of_300_letters_with_a_cover_sheet_and_failed_rows(tmp_path: Path
                 starts.append((int(match.group(1)), int(match.group(3))))
     assert len(starts) == 300
     for row, start in starts[1:]:
-        assert pages[start - 1].startswith(f"Supporter {row - 1}\n"), (row, start)
+        # Spreadsheet rows: the header is row 1 and the Arabic name row 2.
+        assert pages[start - 1].startswith(f"Supporter {row - 2}\n"), (row, start)
     assert "Page 1 of 1" in pages[starts[-1][1] - 1]
     assert "Rows that failed" in pages[-1] and "Broken 0" in pages[-1]
     assert "NOT A POSTCODE" in pages[-1] or "postcode" in pages[-1]

@@ -16,6 +16,8 @@ HEAVY = [
     "icalendar",
     "urllib3",
     "platformdirs",
+    "sqlite3",
+    "holidays",
     "fpdf",
     "fontTools",
     "uharfbuzz",
@@ -46,6 +48,9 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
         ["lookup", "--help"],
         ["letter", "--help"],
         ["event", "--help"],
+        ["log", "--help"],
+        ["chase", "--help"],
+        ["report", "--help"],
         ["serve", "--help"],
     ],
 )
@@ -143,6 +148,8 @@ NETWORK_AND_FORMATS = [
         ["facts", "list"],
         ["config", "show"],
         ["data", "info"],
+        ["log"],
+        ["chase", "--today", "2027-02-01"],
         [
             "letter", "write", "-t", "blank", "--postcode", "NR21AB", "--offline",
             "--name", "Alex Example", "--address", "1 High Street, Norwich",

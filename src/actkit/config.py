@@ -53,6 +53,13 @@ def _positive_int(value: object) -> int:
     return days
 
 
+def _on_off(value: object) -> str:
+    cleaned = _text(value).lower()
+    if cleaned not in ("on", "off"):
+        raise InvalidInput(f"{value!r}: say on or off")
+    return cleaned
+
+
 def _text(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{value!r} is not text")
@@ -109,6 +116,7 @@ KEYS: dict[str, tuple[str, Callable[[object], Any]]] = {
         "warn about facts older than this many days (default 730)",
         _positive_int,
     ),
+    "log": ("on or off: keep a local log of the letters you write (default on)", _on_off),
     **_SMTP_KEYS,
 }
 

@@ -7,6 +7,7 @@ exits with ``exit_code``. Anything that is not an ``ActkitError`` is a bug.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import ClassVar
 
 
 class ExitCode(IntEnum):
@@ -27,9 +28,8 @@ class ActkitError(Exception):
     """Base class: an expected failure with a message written for the user."""
 
     exit_code: ExitCode = ExitCode.NO_ANSWER
-    reason: str = ""
-    """A short, stable reason code for reports and manifests ("empty letter"); code that
-    sorts failures matches this, never the message text. Empty when not yet given one."""
+    reason: ClassVar[str] = ""
+    """A short code for summaries ("unknown postcode"): counted, never parsed from messages."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -48,6 +48,8 @@ class InvalidInput(ActkitError):
 class InvalidPostcode(InvalidInput):
     """Not shaped like a UK postcode."""
 
+    reason = "malformed postcode"
+
 
 class OutputExists(InvalidInput):
     """Refusing to overwrite an existing file without --force."""
@@ -56,21 +58,25 @@ class OutputExists(InvalidInput):
 class TemplateProblem(InvalidInput):
     """A letter template cannot be found, parsed or rendered."""
 
+    reason = "template error"
+
 
 class FactsProblem(InvalidInput):
     """A facts file is broken, or a template uses a fact it may not."""
+
+    reason = "template error"
+
+
+class EmptyLetter(InvalidInput):
+    """A letter with nothing to say: greeting and sign-off only (no personal words)."""
+
+    reason = "empty letter"
 
 
 class InvalidEmail(InvalidInput):
     """An email address that is not valid, or that a draft format cannot carry."""
 
     reason = "invalid email"
-
-
-class EmptyLetter(TemplateProblem):
-    """The template leaves nothing to say once missing personal words are left out."""
-
-    reason = "empty letter"
 
 
 class TemplateLimit(TemplateProblem):
@@ -116,6 +122,8 @@ class PostcodeTerminated(PostcodeNotFound):
 
 class NoRepresentative(NoAnswer):
     """A real postcode with no MP to write to (Crown Dependencies, vacant seats)."""
+
+    reason = "no MP"
 
 
 class NoWestminsterMP(NoRepresentative):

@@ -9,11 +9,12 @@ headings, links or citations of its own.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import re
 import traceback
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -102,6 +103,10 @@ class Letter:
     """A digest of the letter's words less the sender's and the MP's names and addresses.
     Letters from one renderer with the same digest are identical once those are taken out
     (batch personalisation reports use it)."""
+    body_id: str = "commons"
+    """The recipient's body (``actkit.bodies``), e.g. "commons" or "senedd"."""
+    role: str = "MP"
+    """The recipient's role in it: "MP", "constituency MSP", "MS", ..."""
 
     @property
     def date_text(self) -> str:
@@ -298,6 +303,7 @@ class LetterRenderer:
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
         self._by_shape: dict[tuple[Any, ...], tuple[list[str], tuple[str, ...], bytes]] = {}
+        self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
             self._subject = _compile_tree(_ENVIRONMENT.parse(template.subject))
@@ -308,6 +314,14 @@ class LetterRenderer:
             raise TemplateProblem(
                 f"{template.label}:{error.lineno}: syntax: {error.message}"
             ) from None
+
+    def with_variables(self, **variables: Any) -> LetterRenderer:
+        """This renderer, giving templates these variables too (``previous`` for a
+        follow-up). Their text must already be Markdown-escaped."""
+        twin = copy.copy(self)
+        twin._extra = {**self._extra, **variables}
+        twin._by_shape = {}  # renders by substitution are not used with extra variables
+        return twin
 
     def _compile(self, source: str) -> Any:
         tree = _ENVIRONMENT.parse(source)
@@ -332,11 +346,13 @@ class LetterRenderer:
     ) -> Letter:
         """``mp`` is the recipient whatever their body (``role`` and ``body_id`` say which)."""
         personal_text = multi_line(personal)
+        extra = self._extra
 
         def context() -> dict[str, Any]:
-            return _context(mp, constituency, sender, personal_text, letter_date, (role, body_id))
+            base = _context(mp, constituency, sender, personal_text, letter_date, (role, body_id))
+            return {**base, **extra} if extra else base
 
-        if self._plain_row_values:
+        if self._plain_row_values and not extra:
             values = [
                 _safe(sender.name),
                 _safe(sender.postcode),
@@ -354,12 +370,6 @@ class LetterRenderer:
         subject = self._fixed_subject or one_line(
             _CITED.sub("", self._run(self._subject, context()))
         )
-        if is_empty_body(body, sender):
-            raise EmptyLetter(
-                f"{self.template.label}: empty letter: with no personal words the template "
-                "leaves nothing between the greeting and the sign-off; add your own words "
-                "(--personal or --personal-file) or choose another template"
-            )
         return Letter(
             template=self.template.name,
             subject=subject,
@@ -373,6 +383,8 @@ class LetterRenderer:
             has_personal=bool(personal_text),
             warnings=self._warnings(cited, letter_date),
             form_digest=form_digest,
+            body_id=body_id,
+            role=role,
         )
 
     def _render_by_substitution(
@@ -464,6 +476,67 @@ class LetterRenderer:
         return (*warnings, *stale)
 
 
+# Lines every letter has whatever it says: a greeting and a sign-off.
+_GREETING = re.compile(r"(dear|hello|hi)( sir or madam| sir| madam)?\W*", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"(yours( sincerely| faithfully| truly)?|sincerely|(kind |best |warm |with best )?regards"
+    r"|(best|kind|with best) wishes|many thanks|thank you|thanks)\W*",
+    re.IGNORECASE,
+)
+
+
+def require_words(letter: Letter) -> Letter:
+    """The letter, or ``EmptyLetter`` when it says nothing: once the names, addresses, date,
+    greeting and sign-off are taken out, no word is left (``blank`` without personal words).
+
+    One check for ``letter write`` (exit 2) and a batch (a failed row).
+    """
+    if letter.has_personal or _has_words_cached(letter):
+        return letter
+    raise EmptyLetter(
+        f"the letter would be empty: template {letter.template!r} gives only a greeting "
+        "and a sign-off without personal words"
+    )
+
+
+_WORDS_BY_FORM: dict[bytes, bool] = {}
+"""Letters with the same ``form_digest`` have the same words once names and addresses are
+taken out: a batch checks each form once, not each of its thousands of letters."""
+
+
+def _has_words_cached(letter: Letter) -> bool:
+    form = letter.form_digest
+    known = _WORDS_BY_FORM.get(form) if form else None
+    if known is None:
+        known = _has_words(letter)
+        if form:
+            if len(_WORDS_BY_FORM) >= 4096:
+                _WORDS_BY_FORM.clear()
+            _WORDS_BY_FORM[form] = known
+    return known
+
+
+def _has_words(letter: Letter) -> bool:
+    text = CITATION.sub("", letter.body).replace("\\", "")
+    sender, mp = letter.sender, letter.mp
+    values = (
+        *sender.letterhead,
+        mp.name,
+        mp.full_title,
+        mp.address_as,
+        letter.constituency.name,
+        letter.date_text,
+    )
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
+        text = text.replace(value, "")
+    for line in text.split("\n"):
+        words = line.strip(" \t#>*_-.,:;!")
+        formulaic = _GREETING.fullmatch(words) or _SIGN_OFF.fullmatch(words)
+        if not formulaic and any(character.isalnum() for character in words):
+            return True
+    return False
+
+
 def render_letter(
     *,
     template: LetterTemplate,
@@ -531,49 +604,6 @@ def _context(
     }
 
 
-# A valediction: a short closing line ending in a comma ("Yours sincerely,", "Best wishes,").
-_SIGN_OFF = re.compile(r"[^\n.!?]{1,40},")
-_GREETING = re.compile(r"Dear [^\n]{1,150}[,:]")
-
-
-def is_empty_body(body: str, sender: Sender) -> bool:
-    """True when a rendered body says nothing: no paragraph is left once the greeting
-    ("Dear ...,"), sign-offs and the sender's own name and address are taken out.
-
-    ``LetterRenderer.render`` raises ``EmptyLetter`` (reason "empty letter") for such a
-    letter, so ``letter write`` and batch rows refuse it the same way.
-    """
-    signed_off = False
-    for index, paragraph in enumerate(_paragraphs(body)):
-        if not any(character.isalnum() for character in paragraph):
-            continue
-        if index == 0 and _GREETING.fullmatch(paragraph):
-            continue
-        if _SIGN_OFF.fullmatch(paragraph):
-            signed_off = True
-            continue
-        if signed_off and _is_signature(paragraph, sender):
-            continue
-        return False
-    return True
-
-
-def _paragraphs(body: str) -> Iterator[str]:
-    """The body's paragraphs, lazily: most letters are known not to be empty by the second."""
-    start = 0
-    while start <= len(body):
-        end = body.find("\n\n", start)
-        end = len(body) if end < 0 else end
-        yield body[start:end].strip()
-        start = end + 2
-
-
-def _is_signature(paragraph: str, sender: Sender) -> bool:
-    """The sender's name (and address) under the sign-off."""
-    framing = {markdown_escape(line) for line in sender.letterhead} | set(sender.letterhead)
-    return all(line.strip() in framing for line in paragraph.split("\n"))
-
-
 # An image in Markdown: a viewer would fetch it from its address.
 _IMAGE = re.compile(r"!\[((?:\\.|[^\]\\])*)\]\([^)]*\)")
 # Raw HTML that makes a viewer fetch something (HTML letters escape raw HTML anyway, but a
@@ -630,7 +660,7 @@ class PreparedLetter:
             letter_date=letter_date,
             source=found.source,
         )
-        return replace(letter, warnings=(*found.warnings, *letter.warnings))
+        return require_words(replace(letter, warnings=(*found.warnings, *letter.warnings)))
 
 
 def prepare_letter(

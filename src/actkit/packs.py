@@ -65,11 +65,11 @@ class BatchExtras:
         refuse_existing(self.mailmerge, force=self.force)
 
     def __call__(self, result: RowResult) -> None:
-        row = int(result.cells[0])
+        row = int(result.cells["row"])
         if result.letter is not None:
             self.letters.append((row, result.letter))
-        elif result.failure is not None:
-            self.failures.append((row, result.cells[1], result.cells[10]))
+        elif result.status == "failed":
+            self.failures.append((row, result.cells.get("name", ""), result.cells["error"]))
 
     def write(self, title: str) -> list[Path]:
         """Write what was asked for; return the files written."""

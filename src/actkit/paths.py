@@ -38,7 +38,8 @@ def config_dir() -> Path:
 
 
 def data_dir() -> Path:
-    """Directory for data actkit keeps for the user (the stall's supporters list)."""
+    """Directory for data actkit keeps for the user (the stall's supporters list, the
+    letter log)."""
     home = _home_override()
     if home is not None:
         return home / "data"
@@ -49,3 +50,8 @@ def data_dir() -> Path:
 
 def config_file() -> Path:
     return config_dir() / "config.toml"
+
+
+def log_file() -> Path:
+    """The letter log: a SQLite database that never leaves the machine."""
+    return data_dir() / "log.db"

@@ -302,15 +302,35 @@ def _said(error: smtplib.SMTPResponseException | smtplib.SMTPException) -> str:
 # --------------------------------------------------------------------------- letter log
 
 
-def record_sent(outgoing: Outgoing) -> None:
-    """Record the letter as sent in the letter log (``log --json`` shows status "sent").
+def record_sent(outgoing: Outgoing, *, file: Path | None = None) -> str | None:
+    """Record the letter as sent by email today in the letter log; say what was recorded.
 
-    TODO(issue 12 + letter log): the letter log (actkit.logbook, branch wt-log) is not on
-    main yet. Hook it here, the one place a sent letter is recorded, e.g.:
-        with open_logbook() as log:
-            letter_id = log.add(NewLetter(... format="email" ...))   # from outgoing.letter
-            log.mark_sent(letter_id, on=date.today(), via="email")
-    For --file sends (outgoing.letter is None) match the logged letter by the .eml's
-    digest, or add it from the message's To/Subject.
+    A letter written now is added to the log and marked sent; a ``--file`` send marks the
+    logged letter written to that file. Returns a line for the user, or None when there is
+    nothing to record (the log is off, or the file was not logged). The letter has gone:
+    a log that cannot be written is reported, never raised.
     """
-    _ = outgoing
+    import sqlite3
+    from datetime import date
+
+    from actkit import logbook
+
+    if not logbook.enabled():
+        return None
+    try:
+        with logbook.open_logbook() as log:
+            if outgoing.letter is not None:
+                content = outgoing.message.as_bytes()
+                record = logbook.new_letter(
+                    outgoing.letter, fmt="eml", content=content, file=None, campaign=None
+                )
+                letter_id = log.add(record)
+            else:
+                found = log.by_file(file) if file is not None else None
+                if found is None:
+                    return None
+                letter_id = found.id
+            log.mark_sent(letter_id, on=date.today(), via="email")
+    except (ActkitError, sqlite3.Error) as error:
+        return f"Warning: the letter was sent but not logged: {error}"
+    return f"Logged as {logbook.label(letter_id)}, marked sent by email today."

@@ -15,7 +15,7 @@ from actkit.bodies.lookup import Finder, group_for, recipients
 from actkit.bodies.model import Representative
 from actkit.errors import TemplateProblem
 from actkit.fileio import slug
-from actkit.letters import Letter, LetterRenderer, Sender
+from actkit.letters import Letter, LetterRenderer, Sender, require_words
 from actkit.templates import LetterTemplate
 
 
@@ -62,7 +62,8 @@ def write_letters(
     if not suited:
         raise TemplateProblem(warnings[-1])
     return [
-        render_to(renderer, rep, sender, personal, letter_date, tuple(warnings)) for rep in suited
+        require_words(render_to(renderer, rep, sender, personal, letter_date, tuple(warnings)))
+        for rep in suited
     ]
 
 

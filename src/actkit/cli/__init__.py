@@ -49,6 +49,22 @@ COMMANDS: dict[str, LazyCommand] = {
         "actkit.cli.events",
         "Plan a picket, march, vigil, rally, public meeting or street stall.",
     ),
+    "log": LazyCommand(
+        "actkit.cli.log",
+        "The letters you have written, what was sent and what was answered (kept locally).",
+    ),
+    "sent": LazyCommand("actkit.cli.log", "Mark a letter (or a batch's rows) as sent."),
+    "replied": LazyCommand(
+        "actkit.cli.log",
+        "Record an answer to a letter (a chased letter can still be marked replied).",
+    ),
+    "chase": LazyCommand(
+        "actkit.cli.chase", "List sent letters with no reply after N working days, oldest first."
+    ),
+    "report": LazyCommand(
+        "actkit.cli.report",
+        "Draw where the letters went: a hex map of the 650 constituencies.",
+    ),
     "config": LazyCommand(
         "actkit.cli.settings",
         "Save your name, address, postcode and email for `letter write` (never for batches).",

@@ -26,10 +26,12 @@ from actkit.cli._common import (
     warn_all,
     write_result,
 )
+from actkit.cli.log import NoLogOption, record_batch, record_letter, record_letters
 
 if TYPE_CHECKING:
     from actkit.formats.letters import Format
     from actkit.letters import Sender
+    from actkit.supporters import ColumnMap
 
 letter_app = typer.Typer(
     help="Write letters to MPs, MSPs, MSs and MLAs, singly or in a batch.", no_args_is_help=True
@@ -140,6 +142,7 @@ def letter_write(
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --output if it exists.")
     ] = False,
+    no_log: NoLogOption = False,
 ) -> None:
     """Write a letter to your MP (or MSPs, MSs, MLAs: --to) from a template, every fact cited.
 
@@ -169,6 +172,7 @@ def letter_write(
             campaign=campaign,
             max_fact_age=max_fact_age,
             force=force,
+            no_log=no_log,
         )
         return
     target, chosen_format = _target_and_format(output, fmt)
@@ -194,7 +198,12 @@ def letter_write(
     warn_all(letter.warnings)
     if not letter.has_personal:
         warn(NO_PERSONAL)
-    write_result(render(letter, chosen_format), target, force=force)
+    content = render(letter, chosen_format)
+    write_result(content, target, force=force)
+    # Letter log (issue 11): the logic lives in actkit.cli.log.
+    record_letter(
+        letter, fmt=chosen_format, content=content, output=target, campaign=campaign, no_log=no_log
+    )
 
 
 def _target_and_format(output: Path | None, fmt: str | None) -> tuple[Path | None, Format]:
@@ -233,6 +242,7 @@ def _write_to_representatives(
     campaign: Path | None,
     max_fact_age: int | None,
     force: bool,
+    no_log: bool = False,
 ) -> None:
     """``letter write --to`` anyone but the MP: one letter per representative."""
     from actkit import config
@@ -285,7 +295,9 @@ def _write_to_representatives(
                 f"{chosen_format} is a binary file: give --output LETTER.{chosen_format}",
                 param_hint="--format",
             )
-        write_result(render(letters[0], chosen_format), output, force=force)
+        content = render(letters[0], chosen_format)
+        write_result(content, output, force=force)
+        record_letters([(letters[0], content, output)], chosen_format, campaign, no_log=no_log)
         return
     if output is None or output_is_file:
         raise InvalidInput(
@@ -314,6 +326,10 @@ def _write_to_representatives(
     make_private_dir(output)
     for file_name, content in rendered:
         write_result(content, output / file_name, force=force)
+    written = [
+        (ltr, text, output / name) for ltr, (name, text) in zip(letters, rendered, strict=True)
+    ]
+    record_letters(written, chosen_format, campaign, no_log=no_log)  # letter log (issue 11)
 
 
 def _sender(
@@ -546,6 +562,15 @@ def letter_batch(
             help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
         ),
     ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            metavar="FIELD=HEADER",
+            help="Use the column HEADER for FIELD (name, first_name, last_name, address, "
+            "postcode, email or personal); repeat to map several, or to join columns.",
+        ),
+    ] = None,
     pack: Annotated[
         Path | None,
         typer.Option(
@@ -566,6 +591,7 @@ def letter_batch(
         ),
     ] = None,
     to: ToOption = "mp",
+    no_log: NoLogOption = False,
 ) -> None:
     """Turn a spreadsheet of supporters into one draft per supporter, each to their own MP.
 
@@ -580,6 +606,7 @@ def letter_batch(
     """
     from actkit import batch
     from actkit.formats.letters import infer_format
+    from actkit.supporters import parse_column_choices
     from actkit.templates import campaign_dir
 
     if resume and force:
@@ -596,6 +623,7 @@ def letter_batch(
         force=force,
         concurrency=concurrency,
         max_fact_age_days=_max_fact_age(max_fact_age, None),
+        columns=parse_column_choices(column or ()),
         to=to,
     )
     # --- print pack and mail merge (issue 12) ---
@@ -608,17 +636,19 @@ def letter_batch(
     options = replace(options, keep_letters=extras.wanted)
     # --- end ---
     prepared = batch.prepare(supporters, options)
+    _show_columns(prepared.columns)
     stop = threading.Event()
     with _stop_on_signals(stop), _progress_bar() as (progress, on_total):
-        report = batch.run_batch(
-            *prepared,
-            options,
+        report = prepared.run(
             progress=progress,
             on_total=on_total,
             stop=stop,
             on_result=extras if extras.wanted else None,
         )
-    _summarise(report, options)
+    _summarise(report, options, supporters)
+    record_batch(
+        options, report, prepared.renderer.template, no_log=no_log
+    )  # letter log (issue 11)
     if report.interrupted:
         info("Interrupted: run the same command with --resume to finish the rest.")
     elif extras.wanted:
@@ -708,21 +738,55 @@ def _progress_bar() -> Iterator[tuple[Any, Any]]:
         )
 
 
-def _summarise(report: Any, options: Any) -> None:
+def _show_columns(columns: ColumnMap) -> None:
+    """Which column feeds which field, and which are ignored: said before any work."""
+    from actkit.supporters import FIELD_LABELS, looks_like_notes
+
+    used = [
+        f"{FIELD_LABELS.get(field, field)} <- {' + '.join(headers) if headers else '(none)'}"
+        for field, headers in columns.used().items()
+    ]
+    info(f"Columns: {'; '.join(used)}")
+    ignored = [
+        f"{header} (may be your notes: never personal words unless you give "
+        f"--column personal={header!r})"
+        if looks_like_notes(header)
+        else header
+        for header in columns.ignored()
+    ]
+    if ignored:
+        info(f"Ignored columns: {', '.join(ignored)}")
+
+
+def _summarise(report: Any, options: Any, supporters: Path) -> None:
     """The batch report on stderr: what was written, what failed and why, how personal."""
+    last = report.rows + 1
+    spans = f"; cells span lines, so it has {report.lines:,} lines" if report.lines > last else ""
+    rows = f" (spreadsheet rows 2-{last:,})" if report.rows else ""
+    info(f"Read {plural(report.rows, 'row')}{rows} from {supporters}{spans}.")
+    for change in report.changes:
+        info(f"Since the earlier run: {change}.")
     info(
         f"Wrote {plural(report.written, 'letter')} to {options.out_dir} ({options.fmt}); "
         f"manifest: {report.manifest}"
     )
+    if report.shard_size:
+        info(f"Letters are in subfolders of {report.shard_size:,} rows (rows-000000-000999, ...).")
     if report.already_done:
         info(f"{plural(report.already_done, 'row')} already done by an earlier run.")
     if report.skipped:
-        info(f"Skipped {plural(report.skipped, 'blank row')}.")
+        reasons = ", ".join(f"{count:,} {reason}" for reason, count in report.skipped.most_common())
+        info(f"Skipped {plural(report.skipped_rows, 'row')}: {reasons} (see the manifest).")
     if report.failed:
         reasons = ", ".join(f"{count:,} {reason}" for reason, count in report.failed.most_common())
         info(
             f"Failed {plural(report.failed_rows, 'row')}: {reasons} (see the manifest's "
-            "error column)."
+            "error column); the other rows went on."
+        )
+    if report.unexpected_failures:
+        warn(
+            f"{plural(report.unexpected_failures, 'row')} failed with an unexpected error: a bug "
+            "in actkit (please report it); the batch went on without them"
         )
     if options.to == "mp":
         info(f"Constituencies: {len(report.constituencies):,}; MPs: {len(report.mps):,}.")
@@ -736,22 +800,23 @@ def _summarise(report: Any, options: Any) -> None:
             "the manifest)."
         )
         warn(offline_notice(date.today(), postcode_offline=report.offline_postcode_rows > 0))
-    _personalisation(report)
+    _personalisation(report, options.to)
     warn_all(report.notes)
 
 
-def _personalisation(report: Any) -> None:
-    if not report.written:
+def _personalisation(report: Any, to: str) -> None:
+    if not report.letters:
         return
     identical = report.identical_letters
-    distinct = len(report.text_counts)
+    whom = "MP" if to == "mp" else "representative"
     info(
-        f"Personalisation: {report.with_personal:,} of {report.written:,} letters include the "
-        f"supporter's own words; {identical:,} are identical to another once names and "
-        f"addresses are taken out ({distinct:,} distinct texts)."
+        f"Personalisation: {report.with_personal:,} of {report.letters:,} letters include the "
+        f"supporter's own words; {identical:,} are identical to another letter to the same {whom} "
+        f"once names and addresses are taken out ({report.distinct_texts:,} distinct texts)."
     )
     if identical:
         warn(
             "MPs discount identical letters and WriteToThem refuses them: ask supporters "
-            "for a sentence in their own words (a 'personal' column)."
+            "for a sentence in their own words (a 'personal' column); the manifest's "
+            "warnings column flags each one."
         )

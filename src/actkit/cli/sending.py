@@ -114,12 +114,14 @@ def letter_send(
         raise typer.Exit(1)
     password = _password(settings)
     copied = sending.send(outgoing, settings, password)
-    sending.record_sent(outgoing)
+    logged = sending.record_sent(outgoing, file=file)  # letter log (issue 11)
     if copied:
         info(f"Sent to {outgoing.recipient}, with a copy to {outgoing.sender}.")
     else:
         info(f"Sent to {outgoing.recipient}.")
         warn(f"the server refused the copy to {outgoing.sender}; the letter itself was sent")
+    if logged:
+        info(logged)
 
 
 def _write(

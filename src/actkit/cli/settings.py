@@ -24,8 +24,8 @@ def config_set(
     key: Annotated[
         str,
         typer.Argument(
-            help="name, address, postcode, email, max_fact_age_days, or for `letter send` "
-            "smtp.host, smtp.port, smtp.user, smtp.security (starttls, ssl or none)."
+            help="name, address, postcode, email, max_fact_age_days, log (on/off), or for "
+            "`letter send` smtp.host, smtp.port, smtp.user, smtp.security (starttls, ssl or none)."
         ),
     ],
     value: Annotated[str, typer.Argument(help="The value to save.")],
