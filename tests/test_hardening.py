@@ -568,7 +568,7 @@ def test_a_batch_row_with_nothing_to_say_fails_as_an_empty_letter(tmp_path: Path
     assert result.exit_code == 1
     with (out / "manifest.csv").open(encoding="utf-8-sig") as handle:
         rows = {row["name"]: row for row in csv.DictReader(handle)}
-    assert rows["Ada"]["status"] == "failed" and "empty letter" in rows["Ada"]["error"]
+    assert rows["Ada"]["status"] == "failed" and "would be empty" in rows["Ada"]["error"]
     assert rows["Bo"]["status"] == "ok"
     assert "1 empty letter" in result.stderr
 

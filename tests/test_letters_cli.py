@@ -255,7 +255,7 @@ def test_a_letter_with_nothing_to_say_is_refused() -> None:
     result = write("--template", "blank")
 
     assert result.exit_code == 2
-    assert "empty letter" in result.stderr
+    assert "would be empty" in result.stderr
     assert result.stdout == ""
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from actkit.errors import InvalidInput, NoAnswer
+from actkit.fileio import make_private_dir
 from actkit.migrations import MIGRATIONS, Migration, migrate
 
 if TYPE_CHECKING:
@@ -237,7 +238,7 @@ class Logbook:
 
     def __init__(self, path: Path, *, migrations: Sequence[Migration] = MIGRATIONS) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)  # the log holds names and addresses: owner only
         _create_private(path)
         # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE), so a writer
         # takes the lock before reading what it will change.
