@@ -193,7 +193,7 @@ class Drafter:
             raise _RowProblem(Reason.MALFORMED_POSTCODE, job.postcode_error)
         if place is None or place.problem or place.gss_code is None:
             problem = place.problem if place and place.problem else "no constituency"
-            raise _RowProblem(_place_reason(place, problem), problem)
+            raise _RowProblem(_place_reason(place), problem)
         if job.recipient_problem:
             raise _RowProblem(*job.recipient_problem)
         if seat is None or seat.mp is None:
@@ -306,14 +306,10 @@ def _reason(error: ActkitError) -> str:
     return error.reason or type(error).__name__
 
 
-def _place_reason(place: PlaceAnswer | None, problem: str) -> str:
-    # A code on the answer wins; the messages are matched only for answers without one.
+def _place_reason(place: PlaceAnswer | None) -> str:
+    """The answer's own reason code; a place found with no constituency has none."""
     if place is not None and place.reason:
         return place.reason
-    if "no MP at Westminster" in problem:
-        return Reason.NO_WESTMINSTER_MP
-    if "not a postcode in use" in problem or "no longer in use" in problem:
-        return Reason.UNKNOWN_POSTCODE
     return Reason.NO_CONSTITUENCY
 
 

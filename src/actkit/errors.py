@@ -129,6 +129,8 @@ class NoRepresentative(NoAnswer):
 class NoWestminsterMP(NoRepresentative):
     """The Channel Islands and the Isle of Man: real postcodes, but no seat at Westminster."""
 
+    reason = "no Westminster MP"
+
     def __init__(self, message: str, *, country: str) -> None:
         super().__init__(message)
         self.country = country

@@ -499,7 +499,11 @@ def _filters(
             raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(STATUSES)}")
         clauses.append("letters.status = ?")
         values.append(status)
-    if to:
+    if to and "\x00" in to:
+        # SQLite's LIKE stops reading a pattern at a NUL, so it would match every letter;
+        # no name or seat holds one, so such a filter matches none.
+        clauses.append("0")
+    elif to:
         clauses.append("(letters.recipient_name LIKE ? OR letters.constituency LIKE ?)")
         values += [f"%{_like(to)}%"] * 2
     if campaign:

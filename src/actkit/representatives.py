@@ -562,7 +562,9 @@ def _resolve_places(
         dependency = crown_dependency(postcode)
         if dependency:
             problem = no_westminster_mp(postcode, dependency)
-            resolution.places[postcode] = PlaceAnswer(None, "live", problem)
+            resolution.places[postcode] = PlaceAnswer(
+                None, "live", problem, NoWestminsterMP.reason
+            )
         elif offline:
             resolution.places[postcode] = _offline_answer(postcode)
         else:
@@ -604,16 +606,14 @@ def _live_answer(postcode: str, place: Place | None) -> PlaceAnswer:
     try:
         return PlaceAnswer(constituency_of(place).gss_code, "live")
     except ActkitError as error:
-        return PlaceAnswer(None, "live", str(error))
+        return PlaceAnswer(None, "live", str(error), error.reason)
 
 
 def _offline_answer(postcode: str, service_problem: str | None = None) -> PlaceAnswer:
     try:
         place = _offline_place(postcode, reason=service_problem)
-    except PostcodeNotFound as error:
-        return PlaceAnswer(None, "offline", str(error), error.reason)
     except ActkitError as error:
-        return PlaceAnswer(None, "offline", str(error))
+        return PlaceAnswer(None, "offline", str(error), error.reason)
     return PlaceAnswer(place.constituency.gss_code if place.constituency else None, "offline")
 
 
