@@ -541,3 +541,35 @@ def test_a_seat_changed_since_the_offline_data_is_a_row_warning(tmp_path: Path) 
 
     [entry] = manifest(tmp_path / "o")
     assert entry["warnings"].startswith("no personal words; Clacton: since the offline MP data")
+
+
+def test_the_issue_8_spreadsheet(tmp_path: Path) -> None:
+    """A Comments column, a duplicated supporter, an international email, a bad email and an
+    empty personal cell: the right letters, the right failures, and a manifest that says why."""
+    supporters = write_csv(
+        tmp_path / "s.csv",
+        [
+            ["Ann Able", "1 Street, Norwich", "NR2 1AB", "ann@example.org", "call back"],
+            ["Jörg Bäcker", "2 Street, Norwich", "NR2 1AB", "jörg@example.de", ""],
+            ["Ann Able", "1 Street, Norwich", "NR2 1AB", "ann@example.org", "again"],
+            ["Cy Dee", "3 Street, Norwich", "NR2 1AB", "not-an-email", ""],
+        ],
+        header=["Name", "Address", "Postcode", "Email", "Comments"],
+    )
+
+    result = batch(supporters, tmp_path / "o", "--offline", "--format", "eml")
+
+    rows = {entry["row"]: entry for entry in manifest(tmp_path / "o")}
+    assert result.exit_code == 1, result.stderr  # a row failed
+    assert [rows[r]["status"] for r in ("2", "3", "4", "5")] == ["ok", "ok", "skipped", "failed"]
+    assert rows["4"]["error"] == "duplicate of row 2"
+    assert "not-an-email" in rows["5"]["error"]
+    assert "call back" not in (tmp_path / "o" / rows["2"]["file"]).read_text()
+    assert rows["3"]["warnings"].startswith("no personal words")
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(
+        (tmp_path / "o" / rows["3"]["file"]).read_bytes(), policy=email.policy.default
+    )
+    assert "jörg@example.de" in str(message["From"])

@@ -20,6 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from actkit.emails import check_email
 from actkit.errors import ActkitError, InvalidInput
 from actkit.fileio import TEMP_SUFFIX, slug
 from actkit.formats.letters import Format, render
@@ -187,6 +188,8 @@ class Drafter:
         supporter, place, seat = job.supporter, job.place, job.seat
         if not supporter.name:
             raise _RowProblem(Reason.EMPTY_NAME, "the name is empty")
+        if supporter.email:
+            check_email(supporter.email, what="supporter's email address")  # InvalidEmail
         if job.lookup_error:
             raise _RowProblem(Reason.UNEXPECTED, job.lookup_error)
         if job.postcode is None:

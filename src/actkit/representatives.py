@@ -562,9 +562,7 @@ def _resolve_places(
         dependency = crown_dependency(postcode)
         if dependency:
             problem = no_westminster_mp(postcode, dependency)
-            resolution.places[postcode] = PlaceAnswer(
-                None, "live", problem, NoWestminsterMP.reason
-            )
+            resolution.places[postcode] = PlaceAnswer(None, "live", problem, NoWestminsterMP.reason)
         elif offline:
             resolution.places[postcode] = _offline_answer(postcode)
         else:
