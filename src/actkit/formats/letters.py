@@ -18,11 +18,8 @@ from email.message import EmailMessage
 from email.policy import SMTP, SMTPUTF8
 from email.utils import format_datetime
 from importlib.resources import files
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from jinja2 import Environment, Template
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
 from markupsafe import Markup
 
 from actkit.errors import InvalidEmail, InvalidInput, NoAnswer
@@ -30,6 +27,11 @@ from actkit.formats import CONTENT_SECURITY_POLICY
 from actkit.formats.safe import MAX_HEADER_TEXT, shortened, text_safe
 from actkit.letters import CITATION, Letter, Reference, markdown_escape
 from actkit.text import format_date
+
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 Format = Literal["txt", "md", "html", "eml", "docx", "pdf"]
 FORMATS: tuple[Format, ...] = ("txt", "md", "html", "eml", "docx", "pdf")
@@ -47,7 +49,15 @@ WIDTH = 72
 BINARY_FORMATS: frozenset[Format] = frozenset({"docx", "pdf"})
 """Formats that are not text: never written to a terminal."""
 
-_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    """The CommonMark parser, built on first use: most plain-text letters never need it."""
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False})
+    parser.add_render_rule("image", _image_as_text)
+    return parser
 
 
 def _image_as_text(_renderer: Any, tokens: list[Token], index: int, *_: Any) -> str:
@@ -56,9 +66,6 @@ def _image_as_text(_renderer: Any, tokens: list[Token], index: int, *_: Any) -> 
     from markupsafe import escape
 
     return str(escape(tokens[index].content))
-
-
-_MARKDOWN.add_render_rule("image", _image_as_text)
 
 
 def render(letter: Letter, fmt: Format) -> str | bytes:
@@ -98,7 +105,7 @@ def blocks(markdown: str) -> list[Block]:
     found: list[Block] = []
     lists: list[list[Any]] = []  # stack of [kind, next number]
     kind: Any = "paragraph"
-    for token in _MARKDOWN.parse(markdown):
+    for token in _markdown().parse(markdown):
         if token.type in ("bullet_list_open", "ordered_list_open"):
             start = int(token.attrGet("start") or 1)
             kind_of_list = "bullet" if token.type == "bullet_list_open" else "numbered"
@@ -309,6 +316,8 @@ def to_markdown(letter: Letter) -> str:
 @functools.cache
 def _html_page() -> Template:
     """The page layout, compiled once (a batch of HTML letters uses it thousands of times)."""
+    from jinja2 import Environment
+
     page = (files("actkit") / "formats" / "letter.html.j2").read_text(encoding="utf-8")
     return Environment(autoescape=True, keep_trailing_newline=True).from_string(page)
 
@@ -316,7 +325,7 @@ def _html_page() -> Template:
 def to_html(letter: Letter) -> str:
     body = CITATION.sub(
         lambda m: f'<sup class="cite"><a href="#ref-{m.group(1)}">[{m.group(1)}]</a></sup>',
-        _MARKDOWN.render(letter.body),
+        _markdown().render(letter.body),
     )
     return _html_page().render(
         csp=Markup(CONTENT_SECURITY_POLICY),  # a constant, with quotes as written
