@@ -188,3 +188,50 @@ def check_to(value: str) -> str:
             f"{value!r} is not one of {', '.join(RECIPIENTS)}", param_hint="--to"
         )
     return value
+
+
+# --- Options shared by several commands: each declared once ------------------------------
+
+OfflineOption = Annotated[
+    bool, typer.Option("--offline", help="Use only the embedded offline data; send nothing.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
+CampaignOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--campaign",
+        envvar="ACTKIT_CAMPAIGN",
+        file_okay=False,
+        help="Campaign folder with letter_templates/ and facts/ (see `actkit init`).",
+    ),
+]
+MaxFactAgeOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-fact-age",
+        min=1,
+        max=36_500,
+        metavar="DAYS",
+        help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
+    ),
+]
+LetterDateOption = Annotated[
+    str | None, typer.Option("--date", help="The letter's date, YYYY-MM-DD. [default: today]")
+]
+# The sender's details, for `letter write` and `letter send`.
+PostcodeOption = Annotated[
+    str | None, typer.Option(help="Your postcode: the letter goes to its MP. [default: saved]")
+]
+NameOption = Annotated[
+    str | None, typer.Option(help="Your name. [default: saved with `actkit config`]")
+]
+AddressOption = Annotated[
+    str | None, typer.Option(help='Your address, "LINE1, LINE2, TOWN". [default: saved]')
+]
+PersonalOption = Annotated[
+    str | None, typer.Option(help="Your own paragraph: why this matters to you.")
+]
+PersonalFileOption = Annotated[
+    Path | None,
+    typer.Option(help="Read your paragraph from a file ('-' for stdin).", dir_okay=False),
+]

@@ -7,8 +7,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from actkit.cli._common import info, plural, print_json, reports_errors, write_result
-from actkit.cli.letters import CampaignOption
+from actkit.cli._common import (
+    CampaignOption,
+    info,
+    plural,
+    print_json,
+    reports_errors,
+    write_result,
+)
 from actkit.cli.log import parse_day, record_letter
 
 if TYPE_CHECKING:

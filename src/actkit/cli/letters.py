@@ -14,6 +14,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from actkit.cli._common import (
+    AddressOption,
+    CampaignOption,
+    JsonOption,
+    LetterDateOption,
+    MaxFactAgeOption,
+    NameOption,
+    OfflineOption,
+    PersonalFileOption,
+    PersonalOption,
+    PostcodeOption,
     ToOption,
     check_to,
     info,
@@ -41,16 +51,6 @@ templates_app = typer.Typer(
 )
 facts_app = typer.Typer(help="Cited facts that templates can use.", no_args_is_help=True)
 
-CampaignOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--campaign",
-        envvar="ACTKIT_CAMPAIGN",
-        file_okay=False,
-        help="Campaign folder with letter_templates/ and facts/ (see `actkit init`).",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
 NO_PERSONAL = (
     "no personal paragraph: letters in your own words carry more weight with MPs, who "
     "discount identical letters; add one with --personal or --personal-file"
@@ -82,25 +82,14 @@ def letter_write(
     template: Annotated[
         str, typer.Option("--template", "-t", help="Template name (`actkit templates list`).")
     ],
-    postcode: Annotated[
-        str | None, typer.Option(help="Your postcode: the letter goes to its MP. [default: saved]")
-    ] = None,
-    name: Annotated[
-        str | None, typer.Option(help="Your name. [default: saved with `actkit config`]")
-    ] = None,
-    address: Annotated[
-        str | None, typer.Option(help='Your address, "LINE1, LINE2, TOWN". [default: saved]')
-    ] = None,
+    postcode: PostcodeOption = None,
+    name: NameOption = None,
+    address: AddressOption = None,
     email: Annotated[
         str | None, typer.Option(help="Your email address (needed for .eml). [default: saved]")
     ] = None,
-    personal: Annotated[
-        str | None, typer.Option(help="Your own paragraph: why this matters to you.")
-    ] = None,
-    personal_file: Annotated[
-        Path | None,
-        typer.Option(help="Read your paragraph from a file ('-' for stdin).", dir_okay=False),
-    ] = None,
+    personal: PersonalOption = None,
+    personal_file: PersonalFileOption = None,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -121,24 +110,11 @@ def letter_write(
             ),
         ),
     ] = None,
-    letter_date: Annotated[
-        str | None, typer.Option("--date", help="The letter's date, YYYY-MM-DD. [default: today]")
-    ] = None,
+    letter_date: LetterDateOption = None,
     to: ToOption = "mp",
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Use only the embedded offline data.")
-    ] = False,
+    offline: OfflineOption = False,
     campaign: CampaignOption = None,
-    max_fact_age: Annotated[
-        int | None,
-        typer.Option(
-            "--max-fact-age",
-            min=1,
-            max=36_500,
-            metavar="DAYS",
-            help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
-        ),
-    ] = None,
+    max_fact_age: MaxFactAgeOption = None,
     force: Annotated[
         bool, typer.Option("--force", help="Overwrite --output if it exists.")
     ] = False,
@@ -536,9 +512,7 @@ def letter_batch(
         str, typer.Option("--format", "-f", help="txt, md, html, eml, docx or pdf.")
     ] = "txt",
     campaign: CampaignOption = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Use only the embedded offline data.")
-    ] = False,
+    offline: OfflineOption = False,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Finish an interrupted batch in --out; retry failed rows."),
@@ -552,16 +526,7 @@ def letter_batch(
     concurrency: Annotated[
         int, typer.Option(min=1, max=16, help="Requests in flight at once.")
     ] = 4,
-    max_fact_age: Annotated[
-        int | None,
-        typer.Option(
-            "--max-fact-age",
-            min=1,
-            max=36_500,
-            metavar="DAYS",
-            help="Warn about facts older than this. [default: config max_fact_age_days, else 730]",
-        ),
-    ] = None,
+    max_fact_age: MaxFactAgeOption = None,
     column: Annotated[
         list[str] | None,
         typer.Option(

@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from actkit.cli._common import info, print_json, reports_errors, warn_all
+from actkit.cli._common import (
+    JsonOption,
+    OfflineOption,
+    info,
+    print_json,
+    reports_errors,
+    warn_all,
+)
 
 if TYPE_CHECKING:
     from actkit.bodies.lookup import Representatives
@@ -18,11 +25,6 @@ cache_app = typer.Typer(
 data_app = typer.Typer(
     help="The embedded offline data: what it is, its date and licences.", no_args_is_help=True
 )
-
-OfflineOption = Annotated[
-    bool, typer.Option("--offline", help="Use only the embedded offline data; send nothing.")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object to stdout.")]
 
 
 def register(app: typer.Typer) -> None:

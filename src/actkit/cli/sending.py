@@ -8,8 +8,21 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from actkit.cli._common import info, reports_errors, warn, warn_all
-from actkit.cli.letters import CampaignOption
+from actkit.cli._common import (
+    AddressOption,
+    CampaignOption,
+    LetterDateOption,
+    MaxFactAgeOption,
+    NameOption,
+    OfflineOption,
+    PersonalFileOption,
+    PersonalOption,
+    PostcodeOption,
+    info,
+    reports_errors,
+    warn,
+    warn_all,
+)
 
 if TYPE_CHECKING:
     from actkit.letters import Letter
@@ -39,39 +52,19 @@ def letter_send(
             "--file", dir_okay=False, help="Send an .eml written earlier instead of a template."
         ),
     ] = None,
-    postcode: Annotated[
-        str | None, typer.Option(help="Your postcode: the letter goes to its MP. [default: saved]")
-    ] = None,
-    name: Annotated[
-        str | None, typer.Option(help="Your name. [default: saved with `actkit config`]")
-    ] = None,
-    address: Annotated[
-        str | None, typer.Option(help='Your address, "LINE1, LINE2, TOWN". [default: saved]')
-    ] = None,
+    postcode: PostcodeOption = None,
+    name: NameOption = None,
+    address: AddressOption = None,
     email: Annotated[
         str | None,
         typer.Option(help="Your email address: the letter comes from it. [default: saved]"),
     ] = None,
-    personal: Annotated[
-        str | None, typer.Option(help="Your own paragraph: why this matters to you.")
-    ] = None,
-    personal_file: Annotated[
-        Path | None,
-        typer.Option(help="Read your paragraph from a file ('-' for stdin).", dir_okay=False),
-    ] = None,
-    letter_date: Annotated[
-        str | None, typer.Option("--date", help="The letter's date, YYYY-MM-DD. [default: today]")
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Use only the embedded offline data.")
-    ] = False,
+    personal: PersonalOption = None,
+    personal_file: PersonalFileOption = None,
+    letter_date: LetterDateOption = None,
+    offline: OfflineOption = False,
     campaign: CampaignOption = None,
-    max_fact_age: Annotated[
-        int | None,
-        typer.Option(
-            "--max-fact-age", min=1, metavar="DAYS", help="Warn about facts older than this."
-        ),
-    ] = None,
+    max_fact_age: MaxFactAgeOption = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Send without asking (for scripts).")
     ] = False,

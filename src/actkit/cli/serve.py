@@ -7,8 +7,15 @@ from typing import Annotated
 
 import typer
 
-from actkit.cli._common import info, plural, reports_errors, write_result
-from actkit.cli.letters import CampaignOption, _max_fact_age
+from actkit.cli._common import (
+    CampaignOption,
+    OfflineOption,
+    info,
+    plural,
+    reports_errors,
+    write_result,
+)
+from actkit.cli.letters import _max_fact_age
 
 supporters_app = typer.Typer(
     help="The supporters list that `actkit serve` keeps for visitors who consent.",
@@ -41,9 +48,7 @@ def serve(
             help="Offer only this template (repeat for more). [default: every template]",
         ),
     ] = None,
-    offline: Annotated[
-        bool, typer.Option("--offline", help="Use only the embedded offline data; send nothing.")
-    ] = False,
+    offline: OfflineOption = False,
     kiosk: Annotated[
         bool,
         typer.Option(
