@@ -351,10 +351,25 @@ def test_the_consent_box_starts_unticked(stall: Callable[..., Visit]) -> None:
 
 
 def test_nothing_is_kept_without_consent(stall: Callable[..., Visit]) -> None:
+    from actkit.paths import log_file
+
     visit = stall()
     visit.post("/letter", VISITOR)
 
     assert not visit.supporters.path.exists()  # type: ignore[attr-defined]
+    assert not log_file().exists()
+
+
+def test_a_consenting_visitors_letter_is_logged(stall: Callable[..., Visit]) -> None:
+    from actkit.logbook import open_logbook
+
+    stall().post("/letter", {**VISITOR, "consent": "yes"})
+
+    with open_logbook() as book:
+        letters = book.letters()
+    assert [(letter.recipient.name, letter.status) for letter in letters] == [
+        ("Clive Lewis", "drafted")
+    ]
 
 
 def test_consenting_visitors_are_listed_once(stall: Callable[..., Visit]) -> None:

@@ -45,6 +45,8 @@ from actkit.web.stall import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from werkzeug.wrappers import Response as BaseResponse
 
     from actkit.letters import Letter
@@ -238,6 +240,7 @@ def create_app(
             return _write_page(form, found, problems), 422
         if form.consent and supporters is not None:
             supporters.add(made.sender, made)
+            _log_letter(made, settings.campaign)
         identical = guard.identical_before(made)
         return render_template(
             "preview.html",
@@ -426,6 +429,29 @@ def _source_line(found: Lookup) -> str:
         f"Source: actkit's offline data of {format_date(as_of)} ({age} days old): "
         "seats change at by-elections."
     )
+
+
+def _log_letter(letter: Letter, campaign: Path | None) -> None:
+    """With the visitor's consent, the letter goes in the organiser's letter log too.
+
+    The log is a record, not the letter: a failure to write it never stops the visitor.
+    """
+    import sqlite3
+
+    from actkit.errors import ActkitError
+    from actkit.formats.letters import render
+    from actkit.logbook import enabled, new_letter, open_logbook
+
+    if not enabled():
+        return
+    record = new_letter(
+        letter, fmt="html", content=render(letter, "html"), file=None, campaign=campaign
+    )
+    try:
+        with open_logbook() as book:
+            book.add(record)
+    except (ActkitError, sqlite3.Error):
+        return
 
 
 def hidden_fields(form: VisitorForm, *, consent: bool = False) -> Markup:
