@@ -143,6 +143,19 @@ def load() -> dict[str, Any]:
     return checked
 
 
+def max_fact_age_days(flag: int | None = None, saved: dict[str, Any] | None = None) -> int:
+    """``--max-fact-age``, else the saved ``max_fact_age_days``, else the library's default.
+
+    One rule for every command that writes letters (and the stall).
+    """
+    from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS
+
+    if flag is not None:
+        return flag
+    settings = load() if saved is None else saved
+    return int(settings.get("max_fact_age_days", DEFAULT_MAX_FACT_AGE_DAYS))
+
+
 def _load_raw() -> dict[str, Any]:
     """The file's known settings, unchecked (so set and unset can repair a bad one)."""
     path = config_file()

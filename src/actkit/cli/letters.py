@@ -651,14 +651,9 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _max_fact_age(flag: int | None, saved: dict[str, Any] | None) -> int:
-    """--max-fact-age, else the saved max_fact_age_days, else the library's default."""
     from actkit import config
-    from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS
 
-    if flag is not None:
-        return flag
-    settings = config.load() if saved is None else saved
-    return int(settings.get("max_fact_age_days", DEFAULT_MAX_FACT_AGE_DAYS))
+    return config.max_fact_age_days(flag, saved)
 
 
 def stderr_is_terminal() -> bool:

@@ -15,7 +15,6 @@ from actkit.cli._common import (
     reports_errors,
     write_result,
 )
-from actkit.cli.letters import _max_fact_age
 
 supporters_app = typer.Typer(
     help="The supporters list that `actkit serve` keeps for visitors who consent.",
@@ -68,6 +67,7 @@ def serve(
     Nothing a visitor types is kept, unless they tick the box to join the supporters list
     (`actkit supporters export`). Stop it with Ctrl-C.
     """
+    from actkit import config
     from actkit.templates import campaign_dir
     from actkit.web.server import StallServer
     from actkit.web.server import open_browser as open_page
@@ -80,7 +80,7 @@ def serve(
         offline=offline,
         kiosk=kiosk,
         pin=None if is_loopback(host) else new_pin(),
-        max_fact_age_days=_max_fact_age(None, None),
+        max_fact_age_days=config.max_fact_age_days(),
         supporters_file=supporters.path,
     )
     try:

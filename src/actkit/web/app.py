@@ -410,11 +410,11 @@ def _sample(choice: TemplateChoice, found: Lookup) -> Markup:
 
 def _mailto(letter: Letter) -> str | None:
     """A ``mailto:`` link with the MP's address, the subject and the .eml's body."""
-    from actkit.formats.letters import _email_body
+    from actkit.formats.letters import email_text
 
     if not letter.mp.email:
         return None
-    subject, body = quote(letter.subject), quote(_email_body(letter))
+    subject, body = quote(letter.subject), quote(email_text(letter))
     return f"mailto:{quote(letter.mp.email, safe='@')}?subject={subject}&body={body}"
 
 
