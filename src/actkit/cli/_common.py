@@ -235,3 +235,11 @@ PersonalFileOption = Annotated[
     Path | None,
     typer.Option(help="Read your paragraph from a file ('-' for stdin).", dir_okay=False),
 ]
+# Filters of the letter log, for `actkit log` and `actkit report`.
+CampaignNameOption = Annotated[
+    str | None, typer.Option("--campaign", metavar="NAME", help="Only this campaign's letters.")
+]
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", metavar="DATE", help="Only letters written on or after YYYY-MM-DD."),
+]

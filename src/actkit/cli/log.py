@@ -16,7 +16,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from actkit.cli._common import info, plural, print_json, reports_errors, warn, write_result
+from actkit.cli._common import (
+    CampaignNameOption,
+    SinceOption,
+    info,
+    plural,
+    print_json,
+    reports_errors,
+    warn,
+    write_result,
+)
 
 if TYPE_CHECKING:
     from actkit.batch import BatchOptions, BatchReport
@@ -97,15 +106,8 @@ def log_list(
         str | None,
         typer.Option("--to", metavar="NAME", help="Only letters to this person or constituency."),
     ] = None,
-    campaign: Annotated[
-        str | None, typer.Option("--campaign", metavar="NAME", help="Only this campaign's letters.")
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since", metavar="DATE", help="Only letters written on or after YYYY-MM-DD."
-        ),
-    ] = None,
+    campaign: CampaignNameOption = None,
+    since: SinceOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array.")] = False,
 ) -> None:
     """List logged letters, oldest first: id, status, date, recipient and subject."""

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from actkit.cli._common import info, plural, reports_errors, write_result
+from actkit.cli._common import (
+    CampaignNameOption,
+    SinceOption,
+    info,
+    plural,
+    reports_errors,
+    write_result,
+)
 from actkit.cli.log import parse_day
 
 if TYPE_CHECKING:
@@ -28,16 +35,8 @@ def register(app: typer.Typer) -> None:
 
 @reports_errors
 def report(
-    campaign: Annotated[
-        str | None,
-        typer.Option("--campaign", metavar="NAME", help="Only this campaign's letters."),
-    ] = None,
-    since: Annotated[
-        str | None,
-        typer.Option(
-            "--since", metavar="DATE", help="Only letters written on or after YYYY-MM-DD."
-        ),
-    ] = None,
+    campaign: CampaignNameOption = None,
+    since: SinceOption = None,
     batch: Annotated[
         Path | None,
         typer.Option(
