@@ -40,7 +40,7 @@ from actkit.cli.log import NoLogOption, record_batch, record_letter, record_lett
 
 if TYPE_CHECKING:
     from actkit.formats.letters import Format
-    from actkit.letters import Sender
+    from actkit.letters import Letter, Sender
     from actkit.supporters import ColumnMap
 
 letter_app = typer.Typer(
@@ -131,8 +131,6 @@ def letter_write(
     from actkit import config
     from actkit.fileio import refuse_existing
     from actkit.formats.letters import render
-    from actkit.letters import prepare_letter
-    from actkit.templates import campaign_dir
 
     check_to(to)
     if to != "mp":
@@ -153,8 +151,56 @@ def letter_write(
         return
     target, chosen_format = _target_and_format(output, fmt)
     refuse_existing(target, force=force)
+    letter = compose_letter(
+        template,
+        config.load(),
+        postcode=postcode,
+        name=name,
+        address=address,
+        email=email,
+        personal=personal,
+        personal_file=personal_file,
+        letter_date=letter_date,
+        offline=offline,
+        campaign=campaign,
+        max_fact_age=max_fact_age,
+        trial_format=chosen_format,
+    )
+    content = render(letter, chosen_format)
+    write_result(content, target, force=force)
+    # Letter log (issue 11): the logic lives in actkit.cli.log.
+    record_letter(
+        letter, fmt=chosen_format, content=content, output=target, campaign=campaign, no_log=no_log
+    )
+
+
+def compose_letter(
+    template: str,
+    saved: dict[str, Any],
+    *,
+    postcode: str | None,
+    name: str | None,
+    address: str | None,
+    email: str | None,
+    personal: str | None,
+    personal_file: Path | None,
+    letter_date: str | None,
+    offline: bool,
+    campaign: Path | None,
+    max_fact_age: int | None,
+    trial_format: Format | None = None,
+) -> Letter:
+    """The letter to your MP, as `letter write` and `letter send` make it.
+
+    The personal words are asked for only once everything else has passed (the template,
+    the lookup and, with ``trial_format``, a trial letter in that format), so nothing the
+    user types is lost to a later error.
+    """
+    from actkit.formats.letters import render
+    from actkit.letters import prepare_letter
+    from actkit.templates import campaign_dir
+
     _check_suits_mp(template, campaign)
-    saved = config.load()
     sender = _sender(saved, name=name, address=address, postcode=postcode, email=email)
     own_words = _personal_text(personal, personal_file)
     day = _parse_date(letter_date)
@@ -166,20 +212,15 @@ def letter_write(
         max_fact_age_days=_max_fact_age(max_fact_age, saved),
     )
     if own_words is None:
-        # Ask only once everything else has passed (a trial letter proves the template
-        # and the format work), so nothing the user types is lost to a later error.
-        render(prepared.render(sender=sender, personal=TRIAL_WORDS, letter_date=day), chosen_format)
+        if trial_format is not None:
+            trial = prepared.render(sender=sender, personal=TRIAL_WORDS, letter_date=day)
+            render(trial, trial_format)
         own_words = _prompt_personal()
     letter = prepared.render(sender=sender, personal=own_words, letter_date=day)
     warn_all(letter.warnings)
     if not letter.has_personal:
         warn(NO_PERSONAL)
-    content = render(letter, chosen_format)
-    write_result(content, target, force=force)
-    # Letter log (issue 11): the logic lives in actkit.cli.log.
-    record_letter(
-        letter, fmt=chosen_format, content=content, output=target, campaign=campaign, no_log=no_log
-    )
+    return letter
 
 
 def _target_and_format(output: Path | None, fmt: str | None) -> tuple[Path | None, Format]:

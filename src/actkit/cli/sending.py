@@ -21,7 +21,6 @@ from actkit.cli._common import (
     info,
     reports_errors,
     warn,
-    warn_all,
 )
 
 if TYPE_CHECKING:
@@ -133,36 +132,22 @@ def _write(
     max_fact_age: int | None,
 ) -> Letter:
     """The letter, exactly as `letter write` would make it."""
-    from actkit.cli.letters import (
-        NO_PERSONAL,
-        _check_suits_mp,
-        _max_fact_age,
-        _parse_date,
-        _personal_text,
-        _prompt_personal,
-        _sender,
-    )
-    from actkit.letters import prepare_letter
-    from actkit.templates import campaign_dir
+    from actkit.cli.letters import compose_letter
 
-    _check_suits_mp(template, campaign)
-    sender = _sender(saved, name=name, address=address, postcode=postcode, email=email)
-    words = _personal_text(personal, personal_file)
-    day = _parse_date(letter_date)
-    prepared = prepare_letter(
-        template_name=template,
-        postcode=sender.postcode,
+    return compose_letter(
+        template,
+        saved,
+        postcode=postcode,
+        name=name,
+        address=address,
+        email=email,
+        personal=personal,
+        personal_file=personal_file,
+        letter_date=letter_date,
         offline=offline,
-        campaign=campaign_dir(campaign),
-        max_fact_age_days=_max_fact_age(max_fact_age, saved),
+        campaign=campaign,
+        max_fact_age=max_fact_age,
     )
-    if words is None:  # asked for only once the template and the lookup have worked
-        words = _prompt_personal()
-    letter = prepared.render(sender=sender, personal=words, letter_date=day)
-    warn_all(letter.warnings)
-    if not letter.has_personal:
-        warn(NO_PERSONAL)
-    return letter
 
 
 def _confirm(question: str) -> bool:
