@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from actkit import offline
 from actkit.errors import FactsProblem, TemplateProblem
 from actkit.facts import load_facts, parse_facts
+from actkit.formats.letters import render as render_format
 from actkit.letters import CITATION, LetterRenderer, Sender, markdown_escape, render_letter
 from actkit.templates import read_template
 
@@ -362,6 +363,10 @@ def test_rendering_by_substitution_matches_a_full_render(
         assert dataclasses.replace(fast, form_digest=b"") == dataclasses.replace(
             full, form_digest=b""
         )
+        # Formats fill the form in (render once, fill many): the same files either way.
+        assert fast.form is not None and full.form is None
+        for fmt in ("txt", "md", "html"):
+            assert render_format(fast, fmt) == render_format(full, fmt)
 
 
 _RENDERERS: dict[str, LetterRenderer] = {}
@@ -412,3 +417,28 @@ def test_empty_letter_is_refused_with_its_reason_code() -> None:
         require_words(letter)
     assert refused.value.reason == "empty letter"
     assert refused.value.exit_code == 2
+
+
+_WORDS = st.text(alphabet="ab cd\n\t`~*_-#>1.)[]\\\ue000", max_size=400)
+
+
+@settings(deadline=None, max_examples=300)
+@given(name=_WORDS, personal=_WORDS)
+def test_formats_fill_a_form_exactly_as_they_format_a_full_body(name: str, personal: str) -> None:
+    """Render once, fill many: a batch's text and Markdown letters are laid out once per
+    form and filled in; the files must be those formatting the whole letter gives."""
+    from actkit.errors import EmptyLetter
+
+    for template in ("syria-civilians", "meeting-request", "blank"):
+        renderer = _renderers(template)
+        sender = dataclasses.replace(SENDER, name=name)
+        try:
+            letter = renderer.render(
+                mp=MP, constituency=SEAT, sender=sender, personal=personal, letter_date=DAY
+            )
+        except EmptyLetter:
+            continue
+        assert letter.form is not None
+        unfilled = dataclasses.replace(letter, body_form=None)
+        for fmt in ("txt", "md"):
+            assert render_format(letter, fmt) == render_format(unfilled, fmt)

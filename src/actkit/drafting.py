@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from actkit.emails import check_email
 from actkit.errors import ActkitError, InvalidInput
 from actkit.fileio import TEMP_SUFFIX, slug
-from actkit.formats.letters import Format, render
+from actkit.formats.letters import Format, encoded
 from actkit.letters import Letter, LetterRenderer, Sender, require_words
 from actkit.models import MP, Source
 from actkit.postcodes import normalise_postcode
@@ -262,7 +262,7 @@ class Drafter:
             if folder not in self._folders:
                 directory.mkdir(mode=0o700, exist_ok=True)
                 self._folders.add(folder)
-            write_file(directory, name, render(letter, settings.fmt))
+            write_file(directory, name, encoded(letter, settings.fmt))
         except OSError as error:
             problem = error.strerror or str(error)
             if error.errno in _ONE_FILE_ERRNOS:

@@ -85,6 +85,22 @@ class Reference:
     fact: Fact
 
 
+@dataclass(frozen=True, slots=True, eq=False)  # identity: compared and hashed per letter
+class BodyForm:
+    """A body rendered once for many letters (one recipient, one shape), and the values
+    that fill it for this letter.
+
+    Output formats use it to format the shared text once per form and only the values per
+    letter (a batch's "render once, fill many"); ``body`` is the filled text, so a letter
+    whose body was replaced since is formatted from its body as usual (``Letter.form``).
+    """
+
+    parts: tuple[str, ...]
+    """Text, a value's index (as text), text, ...: one tuple object per form."""
+    values: tuple[str, ...]
+    body: str
+
+
 @dataclass(frozen=True, slots=True)
 class Letter:
     template: str
@@ -107,6 +123,15 @@ class Letter:
     """The recipient's body (``actkit.bodies``), e.g. "commons" or "senedd"."""
     role: str = "MP"
     """The recipient's role in it: "MP", "constituency MSP", "MS", ..."""
+    body_form: BodyForm | None = field(default=None, compare=False, repr=False)
+    """How ``body`` was filled in, when the renderer rendered it once for many letters."""
+
+    @property
+    def form(self) -> BodyForm | None:
+        """``body_form`` if it still describes ``body`` (a copy made with another body
+        keeps the old form: it is ignored)."""
+        form = self.body_form
+        return form if form is not None and form.body is self.body else None
 
     @property
     def date_text(self) -> str:
@@ -287,6 +312,17 @@ def _compile_tree(tree: nodes.Template) -> Any:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Filled:
+    """A body rendered by substitution: its form, the filled text, what it cites."""
+
+    parts: tuple[str, ...]
+    values: tuple[str, ...]
+    body: str
+    cited: tuple[str, ...]
+    digest: bytes
+
+
 class LetterRenderer:
     """A compiled template plus the facts it may cite; render once per recipient."""
 
@@ -302,7 +338,7 @@ class LetterRenderer:
         self._functions = _FactFunctions(facts)
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
-        self._by_shape: dict[tuple[Any, ...], tuple[list[str], tuple[str, ...], bytes]] = {}
+        self._by_shape: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...], bytes]] = {}
         self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
@@ -359,10 +395,13 @@ class LetterRenderer:
                 _safe(sender.email),
                 markdown_escape(personal_text),
             ]  # in the order of _ROW_VALUES
-            body, cited, form_digest = self._render_by_substitution(
+            form = self._render_by_substitution(
                 values, context, (mp, constituency, letter_date, role, body_id)
             )
+            body, cited, form_digest = form.body, form.cited, form.digest
+            body_form: BodyForm | None = BodyForm(form.parts, form.values, form.body)
         else:
+            body_form = None
             full_context = context()
             body, cited = _number_citations(self._run(self._body, full_context))
             body = _tidy(body)
@@ -385,11 +424,12 @@ class LetterRenderer:
             form_digest=form_digest,
             body_id=body_id,
             role=role,
+            body_form=body_form,
         )
 
     def _render_by_substitution(
         self, values: list[str], context: Callable[[], dict[str, Any]], recipient: tuple[Any, ...]
-    ) -> tuple[str, tuple[str, ...], bytes]:
+    ) -> _Filled:
         """Render once per MP and per which sender values are empty, then fill them in.
 
         Only used when the template inserts the sender's values as they are and tests
@@ -408,15 +448,15 @@ class LetterRenderer:
             )
             body, cited = _number_citations(self._run(self._body, stand_ins))
             body = _tidy(body)
-            parts = _PLACEHOLDER.split(body)  # text, index, text, index, ..., text
+            parts = tuple(_PLACEHOLDER.split(body))  # text, index, text, index, ..., text
             # The sender's stand-ins go with the names; the personal one stays, in its place.
             shared = _digest_without(body, _names_and_addresses(stand_ins))
             cached = self._by_shape[key] = (parts, cited, shared)
         parts, cited, shared_words = cached
         filled = [values[int(part)] if i % 2 else part for i, part in enumerate(parts)]
-        body = "".join(filled)
         personal = values[-1].encode()
-        return body, cited, hashlib.blake2b(shared_words + personal, digest_size=16).digest()
+        digest = hashlib.blake2b(shared_words + personal, digest_size=16).digest()
+        return _Filled(parts, tuple(values), "".join(filled), cited, digest)
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  # one renderer per command; few keys
     def _references(self, cited: tuple[str, ...]) -> tuple[Reference, ...]:

@@ -33,6 +33,9 @@ def multi_line(value: str) -> str:
 
 def address_lines(value: str) -> tuple[str, ...]:
     """Split an address given as "LINE1, LINE2, TOWN" (or one line per row) into lines."""
+    if "  " not in value and _ALREADY_ONE_LINE.fullmatch(value):
+        # One line, no control characters (a batch's usual row): commas alone split it.
+        return tuple(line for line in (part.strip() for part in value.split(",")) if line)
     parts = re.split(r"[,\n]", value.replace("\r", "\n"))
     return tuple(line for line in (one_line(part) for part in parts) if line)
 

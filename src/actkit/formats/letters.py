@@ -68,7 +68,20 @@ def _image_as_text(_renderer: Any, tokens: list[Token], index: int, *_: Any) -> 
     return str(escape(tokens[index].content))
 
 
-def render(letter: Letter, fmt: Format) -> str | bytes:
+def encoded(letter: Letter, fmt: Format) -> bytes:
+    """The letter as the bytes of its file (a batch writes these)."""
+    content = render(letter, fmt, clean=False)
+    if isinstance(content, bytes):
+        return content
+    try:
+        return content.encode("utf-8")  # the usual case: one pass, nothing to clean
+    except UnicodeEncodeError:
+        return text_safe(content).encode("utf-8")
+
+
+def render(letter: Letter, fmt: Format, *, clean: bool = True) -> str | bytes:
+    """The letter in ``fmt``; ``clean=False`` leaves unpaired surrogates for the caller
+    (see ``encoded``)."""
     if fmt == "eml":
         return to_eml(letter)
     if fmt == "docx":
@@ -77,7 +90,8 @@ def render(letter: Letter, fmt: Format) -> str | bytes:
         from actkit.formats.pdf import to_pdf  # fpdf2 loads only when a PDF is wanted
 
         return to_pdf(letter)
-    return text_safe({"txt": to_text, "md": to_markdown, "html": to_html}[fmt](letter))
+    text = {"txt": to_text, "md": to_markdown, "html": to_html}[fmt](letter)
+    return text_safe(text) if clean else text
 
 
 # --- A small document model shared by the text and docx writers ------------------------
@@ -195,11 +209,84 @@ def to_text(letter: Letter) -> str:
 
 
 def _text_body(letter: Letter) -> str:
+    form = letter.form
+    if form is not None and _fills_plainly(form.values):
+        layout = _text_layout(form.parts)
+        if layout is not None:
+            return _fill_text(layout, form.values)
     return "\n\n".join(map(_chunk_text, _chunks(letter.body)))
 
 
+# --- Render once, fill many ---------------------------------------------------------------
+# A batch's letters to one MP share their body but for the supporter's values (see
+# ``letters.BodyForm``). Their text is laid out once per form: paragraphs without a value
+# are formatted once, and only those holding one are formatted for each letter. The result
+# is the same as formatting the filled body (``tests/test_batch_speed.py`` checks it).
+
+_Piece = str | int
+"""Text, or the index of a value to fill in."""
+_Layout = tuple[str | tuple[_Piece, ...], ...]
+"""A body's chunks: formatted text, or the pieces of a chunk that holds values."""
+
+
+def _fills_plainly(values: tuple[str, ...]) -> bool:
+    """Values that cannot change where the body splits into chunks (row values are trimmed
+    and Markdown-escaped, so this holds unless a template does something unusual)."""
+    return not any(
+        value[:1].isspace()
+        or value[-1:].isspace()
+        or any(marker in value for marker in _CAREFUL_SPLIT)
+        for value in values
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _text_layout(parts: tuple[str, ...]) -> _Layout | None:
+    """The formatted chunks of a form, or None when it needs the careful split."""
+    texts = parts[::2]
+    if any(marker in text for text in texts for marker in _CAREFUL_SPLIT):
+        return None
+    chunks: list[list[_Piece]] = [[]]
+    for index, part in enumerate(parts):
+        if index % 2:
+            chunks[-1].append(int(part))
+            continue
+        first, *rest = part.split("\n\n")
+        chunks[-1].append(first)
+        chunks.extend([piece] for piece in rest)
+    _strip_body_ends(chunks)
+    return tuple(
+        _chunk_text(pieces[0]) if len(pieces) == 1 else tuple(p for p in pieces if p != "")
+        for pieces in chunks
+    )
+
+
+def _strip_body_ends(chunks: list[list[_Piece]]) -> None:
+    # As ``_chunks`` strips the body's leading and trailing newlines.
+    first, last = chunks[0], chunks[-1]
+    if isinstance(first[0], str):
+        first[0] = first[0].lstrip("\n")
+    if isinstance(last[-1], str):
+        last[-1] = last[-1].rstrip("\n")
+
+
+def _fill_text(layout: _Layout, values: tuple[str, ...]) -> str:
+    texts = []
+    for chunk in layout:
+        if isinstance(chunk, str):
+            texts.append(chunk)
+            continue
+        filled = "".join(values[p] if isinstance(p, int) else p for p in chunk)
+        # Personal words may be several paragraphs; each is a chunk of its own. Formatted
+        # without the cache: these are one letter's own words.
+        texts.extend(map(_format_chunk, filled.split("\n\n")))
+    return "\n\n".join(texts)
+
+
 _FENCE = re.compile(r"^(```|~~~)", flags=re.MULTILINE)
-_CAREFUL_SPLIT = re.compile(r"\n\n[ \t]|```|~~~")
+# What makes splitting at blank lines need care (substring tests: a regular expression
+# with these alternatives is several times slower over a whole letter).
+_CAREFUL_SPLIT = ("\n\n ", "\n\n\t", "```", "~~~")
 # Anything that could be Markdown syntax; a chunk without any is plain text as it stands.
 _MAYBE_MARKDOWN = re.compile(r"[\\`*_\[\]<>#|~&!\n]|^[\s\d+=-]")
 
@@ -212,7 +299,7 @@ def _chunks(markdown: str) -> list[str]:
     piece (a list item's continuation) or one inside a code fence stays with the last.
     """
     pieces = markdown.strip("\n").split("\n\n")
-    if not _CAREFUL_SPLIT.search(markdown):
+    if not any(marker in markdown for marker in _CAREFUL_SPLIT):
         return pieces  # the usual case: nothing indented, no code fences
     chunks: list[str] = []
     in_fence = False
@@ -228,6 +315,10 @@ def _chunks(markdown: str) -> list[str]:
 
 @functools.lru_cache(maxsize=4096)
 def _chunk_text(chunk: str) -> str:
+    return _format_chunk(chunk)
+
+
+def _format_chunk(chunk: str) -> str:
     if not _MAYBE_MARKDOWN.search(chunk):
         return _wrap(CITATION.sub(r"[\1]", chunk.strip()), "", "")
     text, previous = "", None
@@ -291,22 +382,43 @@ def _references_text(references: tuple[Reference, ...]) -> str:
 
 
 def to_markdown(letter: Letter) -> str:
-    def block(lines: tuple[str, ...]) -> str:
-        return "\\\n".join(markdown_escape(line) for line in lines)
-
     parts = [
-        block(letter.sender.letterhead),
+        _markdown_lines(letter.sender.letterhead),
         letter.date_text,
-        block(letter.recipient_lines),
-        CITATION.sub(r"[\1]", letter.body.strip()),
+        _markdown_lines(letter.recipient_lines),
+        _markdown_body(letter),
     ]
-    text = "\n\n".join(parts) + "\n"
-    if letter.references:
-        text += "\n## References\n\n"
-        for reference in letter.references:
-            who_title, dates, url = reference_text(reference)
-            link = f"<{reference.fact.source.url}>" if reference.fact.source.url else url
-            text += f"{reference.number}. {markdown_escape(who_title)}, {dates}. {link}\n"
+    return "\n\n".join(parts) + "\n" + _markdown_references(letter.references)
+
+
+def _markdown_lines(lines: tuple[str, ...]) -> str:
+    return "\\\n".join(markdown_escape(line) for line in lines)
+
+
+def _markdown_body(letter: Letter) -> str:
+    form = letter.form
+    if form is None:
+        return CITATION.sub(r"[\1]", letter.body.strip())
+    # Values are escaped user text and hold no citation marker: only the form's text does.
+    parts = _markdown_parts(form.parts)
+    values = form.values
+    return "".join(values[int(p)] if i % 2 else p for i, p in enumerate(parts)).strip()
+
+
+@functools.lru_cache(maxsize=1024)
+def _markdown_parts(parts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(p if i % 2 else CITATION.sub(r"[\1]", p) for i, p in enumerate(parts))
+
+
+@functools.lru_cache(maxsize=64)
+def _markdown_references(references: tuple[Reference, ...]) -> str:
+    if not references:
+        return ""
+    text = "\n## References\n\n"
+    for reference in references:
+        who_title, dates, url = reference_text(reference)
+        link = f"<{reference.fact.source.url}>" if reference.fact.source.url else url
+        text += f"{reference.number}. {markdown_escape(who_title)}, {dates}. {link}\n"
     return text
 
 
