@@ -17,6 +17,8 @@ from typing import Any, ClassVar
 import typer
 from typer.core import TyperGroup
 
+from actkit.cli._coercion import defer_pydantic, defer_pydantic_below
+
 __all__ = ["LazyCommand", "LazyGroup"]
 
 
@@ -47,8 +49,14 @@ class LazyGroup(TyperGroup):
         if entry is not None and cmd_name not in self.commands:
             if self._listing:
                 return _summary(cmd_name, entry)
-            self.commands.update(_load(entry.module, self.rich_markup_mode))
+            loaded = _load(entry.module, self.rich_markup_mode)
+            defer_pydantic_below(loaded.values(), ctx)
+            self.commands.update(loaded)
         return super().get_command(ctx, cmd_name)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        defer_pydantic(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         # Listing the commands needs only their one-line help, not the commands.
