@@ -17,7 +17,6 @@ import datetime as dt
 import functools
 import math
 import re
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -848,6 +847,12 @@ def _end_time(start: dt.time | None, end: dt.time | None) -> tuple[dt.time | Non
     return end, False
 
 
+def _london() -> dt.tzinfo:
+    import zoneinfo  # only for events with a time of day
+
+    return zoneinfo.ZoneInfo(_LONDON)
+
+
 def _check_uk_clock(day: dt.date, time: dt.time | None, label: str) -> None:
     """Refuse a time the UK clocks skip on ``day`` (the spring change).
 
@@ -856,7 +861,7 @@ def _check_uk_clock(day: dt.date, time: dt.time | None, label: str) -> None:
     """
     if time is None:
         return
-    zone = zoneinfo.ZoneInfo(_LONDON)
+    zone = _london()
     local = dt.datetime.combine(day, time, tzinfo=zone)
     round_trip = local.astimezone(dt.timezone.utc).astimezone(zone)
     if round_trip.replace(tzinfo=None) != local.replace(tzinfo=None):
@@ -870,7 +875,7 @@ def _check_uk_clock(day: dt.date, time: dt.time | None, label: str) -> None:
 def _uk_clock_warnings(request: EventDetails) -> list[str]:
     """Say which of two times is meant when a time happens twice (the autumn change)."""
     found = []
-    zone = zoneinfo.ZoneInfo(_LONDON)
+    zone = _london()
     end = request.end_time
     if request.time is not None and end is not None and end <= request.time:
         end = None  # after midnight, so on the next day: not this day's clock change

@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import json
 from datetime import date, timedelta
-from importlib.metadata import version
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -89,6 +88,8 @@ def add_working_days(start: date, count: int, nation_id: str) -> date:
 
 def build_table() -> dict[str, Any]:
     """The shipped table, from the ``holidays`` package: what ``python -m`` writes."""
+    from importlib.metadata import version  # slow to import, and only for building
+
     table: dict[str, Any] = {
         "source": f"holidays {version('holidays')} (python-holidays, MIT licence)",
         "years": [TABLE_YEARS.start, TABLE_YEARS.stop - 1],

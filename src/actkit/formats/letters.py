@@ -13,10 +13,6 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP, SMTPUTF8
-from email.utils import format_datetime
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +25,8 @@ from actkit.letters import CITATION, Letter, Reference, markdown_escape
 from actkit.text import format_date
 
 if TYPE_CHECKING:
+    from email.headerregistry import Address
+
     from jinja2 import Template
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
@@ -452,6 +450,10 @@ def to_html(letter: Letter) -> str:
 
 def to_eml(letter: Letter) -> bytes:
     """An RFC 5322 draft To the MP, From the sender; no user value can add a header."""
+    from email.message import EmailMessage  # the email package: only for .eml
+    from email.policy import SMTP, SMTPUTF8
+    from email.utils import format_datetime
+
     if not letter.mp.email:
         raise NoAnswer(
             f"{letter.mp.full_title} has no email address listed, so an .eml cannot be made: "
@@ -488,6 +490,8 @@ def email_text(letter: Letter) -> str:
 def _mailbox(name: str, address: str, *, whose: str) -> Address:
     """One mailbox, checked: a name or an address (even one from a web service) can add
     neither a header nor a second recipient."""
+    from email.headerregistry import Address
+
     from actkit.emails import parse_email
 
     try:
