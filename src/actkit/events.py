@@ -754,6 +754,11 @@ def _builtin_file(name: str) -> str:
     return (resources.files(_CHECKLISTS_PACKAGE) / _CHECKLISTS_DIR / name).read_text("utf-8")
 
 
+def builtin_files() -> dict[str, str]:
+    """Name -> text of every shipped checklist file, the law file included."""
+    return {name: _builtin_file(name) for name in (*(f"{k}.yaml" for k in KINDS), _LAW_FILE)}
+
+
 def _check_kind(kind: str) -> str:
     if kind not in KINDS:
         raise InvalidInput(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")

@@ -22,6 +22,8 @@ from actkit.yamldoc import Fields, Problems, parse_document
 
 SUFFIX = ".md.j2"
 CAMPAIGN_ENV = "ACTKIT_CAMPAIGN"
+FRONT_MATTER_FIRST_LINE = 2
+"""The YAML starts on line 2 of the file, after the opening '---'."""
 FRONT_MATTER_FIELDS = ("title", "description", "subject", "tags", "facts", "historical", "bodies")
 
 
@@ -122,7 +124,7 @@ def load_template(name: str, campaign: Path | None) -> LetterTemplate:
 def read_template(name: str, path: Path, origin: str) -> LetterTemplate:
     label = str(path) if origin == "campaign" else f"{name}{SUFFIX} (built-in)"
     text = read_text(path, "template", error=TemplateProblem)
-    front_text, body, body_line = _split_front_matter(text, label)
+    front_text, body, body_line = split_front_matter(text, label)
     _refuse_private_use(text, label, body_line)
     meta = _front_matter(front_text, label)
     return LetterTemplate(
@@ -158,7 +160,7 @@ def _refuse_private_use(text: str, label: str, body_line: int) -> None:
     )
 
 
-def _split_front_matter(text: str, label: str) -> tuple[str, str, int]:
+def split_front_matter(text: str, label: str) -> tuple[str, str, int]:
     match = re.match(r"---\n(.*?)\n---\n", text, flags=re.DOTALL)
     if not match:
         raise TemplateProblem(
@@ -181,8 +183,9 @@ class _FrontMatter:
 
 
 def _front_matter(front_text: str, label: str) -> _FrontMatter:
-    # The YAML starts on line 2 of the file, after the opening '---'.
-    doc = parse_document(front_text, label, first_line=2, error=TemplateProblem)
+    doc = parse_document(
+        front_text, label, first_line=FRONT_MATTER_FIRST_LINE, error=TemplateProblem
+    )
     problems = Problems(doc, TemplateProblem)
     fields = Fields(problems, doc.data, (), FRONT_MATTER_FIELDS)
     title, description = fields.text("title"), fields.text("description")

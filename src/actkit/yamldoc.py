@@ -9,25 +9,26 @@ one run shows them all.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
-
-import yaml
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any
 
 from actkit.errors import InvalidInput
 from actkit.text import one_line
+
+if TYPE_CHECKING:
+    import yaml
 
 Path = tuple[str | int, ...]
 """Where a value sits: ("tasks", 2, "offset") is the third task's offset."""
 
 MAX_PROBLEMS_SHOWN = 20
 MAX_NODES = 20_000
-# libyaml's parser when PyYAML was built with it (its wheels are): the same nodes, marks
-# and errors as the pure-Python one, about thirty times faster, which is most of the
-# start-up of `actkit event kinds` and of loading facts.
-_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_DEPTH = 30
 URL = re.compile(r"^https?://[^\s<>\"'`]+$")
@@ -67,7 +68,7 @@ class _Composer:
         self.offset = first_line - 1
         self.lines: dict[Path, int] = {}
         self.nodes = 0
-        self.constructor = yaml.constructor.SafeConstructor()
+        self.constructor = _yaml().constructor.SafeConstructor()
 
     def fail(self, path: Path, line: int, problem: str) -> InvalidInput:
         return self.error(f"{self.name}:{line}: {field_name(path)}: {problem}")
@@ -78,9 +79,9 @@ class _Composer:
         self.nodes += 1
         if self.nodes > MAX_NODES or len(path) > MAX_DEPTH:
             raise self.fail(path, line, "the file is too large or too deeply nested")
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, _yaml().MappingNode):
             return self.mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, _yaml().SequenceNode):
             return [self.value(item, (*path, i)) for i, item in enumerate(node.value)]
         try:
             return self.constructor.construct_object(node)
@@ -90,7 +91,7 @@ class _Composer:
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+            key = str(key_node.value) if isinstance(key_node, _yaml().ScalarNode) else "?"
             key_path = (*path, key)
             line = key_node.start_mark.line + 1 + self.offset
             if key in result:
@@ -103,8 +104,9 @@ class _Composer:
 def _refuse_deep_nesting(text: str, name: str, offset: int, error: type[InvalidInput]) -> None:
     """PyYAML composes recursively: check the nesting with its (flat) event stream first,
     so a file nested hundreds of levels deep is a problem in the file, not a crash."""
+    yaml = _yaml()
     depth = 0
-    for event in yaml.parse(text, Loader=_LOADER):
+    for event in yaml.parse(text, Loader=_loader()):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             depth += 1
             if depth > MAX_DEPTH:
@@ -118,11 +120,19 @@ def parse_document(
     text: str, name: str, *, first_line: int = 1, error: type[InvalidInput] = InvalidInput
 ) -> Document:
     """Parse YAML safely; ``first_line`` is the file line the text starts on, and problems
-    raise ``error`` (a kind of ``InvalidInput``, so exit code 2)."""
+    raise ``error`` (a kind of ``InvalidInput``, so exit code 2).
+
+    A document shipped with actkit was parsed when the wheel was built (``precompile``):
+    the same text gives the same values and lines without loading the YAML parser.
+    """
+    built = _precompiled(text, first_line)
+    if built is not None:
+        return replace(built, name=name)
+    yaml = _yaml()
     offset = first_line - 1
     try:
         _refuse_deep_nesting(text, name, offset, error)
-        root = yaml.compose(text, Loader=_LOADER)
+        root = yaml.compose(text, Loader=_loader())
     except yaml.MarkedYAMLError as broken:
         mark = broken.problem_mark or broken.context_mark
         line = (mark.line + 1 if mark is not None else 1) + offset
@@ -135,6 +145,115 @@ def parse_document(
     composer = _Composer(name, first_line, error)
     data = composer.value(root, ())
     return Document(name, data, composer.lines)
+
+
+def _yaml() -> Any:
+    import yaml  # only for documents not parsed at build time (users' files, a checkout)
+
+    return yaml
+
+
+def _loader() -> Any:
+    # libyaml's parser when PyYAML was built with it (its wheels are): the same nodes,
+    # marks and errors as the pure-Python one, about thirty times faster.
+    yaml = _yaml()
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+# --- Documents parsed at build time -----------------------------------------------------
+
+PRECOMPILED = "_precompiled_yaml"
+"""Folder beside this module in a built wheel (hatch_build.py fills it); none in a checkout."""
+_FORMAT = 1
+_DATE, _DATETIME = "\u0000date", "\u0000datetime"
+"""Keys of the JSON objects standing for a date or a datetime (no YAML key starts so)."""
+
+
+class NotPrecompilable(ValueError):
+    """A value JSON cannot carry exactly: its document is parsed at run time instead."""
+
+
+def precompile(documents: Iterable[tuple[str, int]], folder: FilePath) -> int:
+    """Parse these (text, first line) documents as ``parse_document`` does and store them
+    in ``folder``, one JSON file each; a document with a value JSON cannot carry exactly
+    is left out. Returns how many were stored."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = 0
+    for text, first_line in documents:
+        doc = parse_document(text, "(built-in)", first_line=first_line)
+        try:
+            data = _encode(doc.data)
+        except NotPrecompilable:
+            continue
+        entry = {
+            "format": _FORMAT,
+            "text": text,
+            "first_line": first_line,
+            "data": data,
+            "lines": [[list(path), line] for path, line in doc.lines.items()],
+        }
+        content = json.dumps(entry, ensure_ascii=False, allow_nan=False)
+        (folder / _entry_name(text, first_line)).write_text(content, encoding="utf-8")
+        stored += 1
+    return stored
+
+
+def _entry_name(text: str, first_line: int) -> str:
+    # A checksum only finds the file: the text stored in it must match exactly.
+    return f"{zlib.crc32(text.encode('utf-8')):08x}-{len(text)}-{first_line}.json"
+
+
+def _precompiled(text: str, first_line: int) -> Document | None:
+    """The document parsed at build time from exactly this text, if there is one."""
+    path = _precompiled_folder() / _entry_name(text, first_line)
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # not shipped: a campaign's file, a checkout, an editable install
+    if (
+        not isinstance(entry, dict)
+        or entry.get("format") != _FORMAT
+        or entry.get("text") != text
+        or entry.get("first_line") != first_line
+    ):
+        return None
+    lines = {tuple(path): line for path, line in entry["lines"]}
+    return Document("", _decode(entry["data"]), lines)
+
+
+def _precompiled_folder() -> FilePath:
+    return FilePath(__file__).with_name(PRECOMPILED)
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if any(not isinstance(key, str) or key.startswith("\u0000") for key in value):
+            raise NotPrecompilable(repr(list(value)))
+        return {key: _encode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return {_DATETIME: value.isoformat()}
+    if isinstance(value, dt.date):
+        return {_DATE: value.isoformat()}
+    if isinstance(value, float) and not math.isfinite(value):
+        raise NotPrecompilable(repr(value))
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise NotPrecompilable(repr(value))
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        if len(value) == 1:
+            if _DATE in value:
+                return dt.date.fromisoformat(value[_DATE])
+            if _DATETIME in value:
+                return dt.datetime.fromisoformat(value[_DATETIME])
+        return {key: _decode(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    return value
 
 
 class Problems:
