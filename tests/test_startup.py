@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +27,9 @@ HEAVY = [
     "flask",
     "waitress",
     "secure",
+    "pydantic",  # Typer 0.29 coerces through it; actkit's plain values skip it (cli/_coercion)
+    "email.message",
+    "importlib.metadata",
 ]
 
 PROBE = """
@@ -47,7 +52,13 @@ print("LOADED:" + ",".join(loaded), file=sys.stderr)
         ["--version"],
         ["lookup", "--help"],
         ["letter", "--help"],
+        ["letter", "write", "--help"],
+        ["templates", "--help"],
+        ["facts", "--help"],
         ["event", "--help"],
+        ["event", "plan", "--help"],
+        ["config", "--help"],
+        ["data", "--help"],
         ["log", "--help"],
         ["chase", "--help"],
         ["report", "--help"],
@@ -131,6 +142,9 @@ NETWORK_AND_FORMATS = [
     "flask",
     "waitress",
     "holidays",
+    "pydantic",  # Typer 0.29 coerces through it; actkit's plain values skip it (cli/_coercion)
+    "email.message",  # only .eml needs the email package
+    "importlib.metadata",
 ]
 """What no command that works offline, in plain text, should pay to import."""
 
@@ -167,3 +181,102 @@ def test_offline_commands_do_not_import_the_network_or_other_formats(args: list[
     )
     loaded = completed.stderr.rsplit("LOADED:", 1)[1].strip()
     assert loaded == "", f"actkit {' '.join(args)} imported {loaded}"
+
+
+# --- Typer's Pydantic adapters, skipped where a value needs no coercion ---------------------
+
+COERCED = [
+    ["chase", "--after", "0"],
+    ["chase", "--after", "x"],
+    ["chase", "--after", "3", "--today", "2027-02-01"],
+    ["chase", "--after", " 3", "--today", "2027-02-01"],
+    ["event", "plan", "vigil", "--date", "2027-03-01", "--nation", "england", "--venue", "V",
+     "--today", "2027-01-04", "--expected", "1e3"],
+    ["event", "plan", "vigil", "--date", "2027-03-01", "--nation", "england", "--venue", "V",
+     "--today", "2027-01-04", "--expected", "120", "--json"],
+    ["letter", "write", "-t", "blank", "--max-fact-age", "0"],
+    ["letter", "write", "-t", "blank", "--personal-file", "no-such-file"],
+    ["letter", "write", "-t", "blank", "--postcode", "NR21AB", "--offline", "--name", "A",
+     "--address", "1 High St, Norwich", "--personal", "x", "--date", "2026-12-02", "--no-log",
+     "--max-fact-age", "30", "--output", "-"],
+    ["lookup", "--offline"],
+    ["lookup", "NR2", "1AB", "--offline", "--json"],
+    ["log", "--status", "nope"],
+    ["config", "show", "--json"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("args", COERCED, ids=" ".join)
+def test_the_fast_path_answers_as_typer_does(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Output, errors and exit codes are the same with and without cli/_coercion."""
+    from tests.helpers import run
+
+    fast = run(*args)
+    monkeypatch.setattr("actkit.cli._coercion._TEXT_FIRST", None)
+    typer_own = run(*args)
+
+    assert (fast.exit_code, fast.stdout, fast.stderr) == (
+        typer_own.exit_code,
+        typer_own.stdout,
+        typer_own.stderr,
+    )
+
+
+def test_a_value_that_needs_coercion_still_gets_typer_s() -> None:
+    """Text for a number goes to Typer, which converts it and words its range error."""
+    from tests.helpers import run
+
+    result = run("chase", "--after", "0")
+    assert result.exit_code == 2
+    assert "Invalid value for '--after'" in result.stderr
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_answers_built_ins_without_the_yaml_parser(tmp_path: Path) -> None:
+    """The wheel ships the shipped YAML parsed (hatch_build.py): no run pays for PyYAML."""
+    root = Path(__file__).resolve().parents[1]
+    wheels, site = tmp_path / "wheels", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "-q"]
+    subprocess.run(
+        [*pip, "wheel", str(root), "--no-deps", "--no-build-isolation", "-w", str(wheels)],
+        check=True,
+    )
+    wheel = next(wheels.glob("actkit-*.whl"))
+    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheel)], check=True)
+    env = {**os.environ, "PYTHONPATH": str(site), "ACTKIT_HOME": str(tmp_path / "home")}
+    for args in (
+        ["event", "kinds"],
+        ["facts", "list"],
+        ["templates", "list"],
+        [
+            "event", "plan", "march", "--date", "2027-03-01", "--nation", "scotland",
+            "--venue", "The Mound", "--today", "2027-01-04",
+        ],
+        [
+            "letter", "write", "-t", "syria-civilians", "--postcode", "NR21AB", "--offline",
+            "--name", "Alex Example", "--address", "1 High Street, Norwich",
+            "--personal", "Please act.", "--date", "2026-12-02",
+        ],
+    ):  # fmt: skip
+        completed = subprocess.run(
+            [sys.executable, "-c", PROBE.format(args=args, heavy=["yaml", "pydantic"])],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert completed.returncode == 0, completed.stderr
+        assert completed.stderr.rsplit("LOADED:", 1)[1].strip() == "", args
+        # ... and answers exactly as parsing the files does (this checkout, no table).
+        from_source = subprocess.run(
+            [sys.executable, "-m", "actkit", *args],
+            cwd=tmp_path,
+            env={**env, "PYTHONPATH": str(root / "src")},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert completed.stdout == from_source.stdout, args

@@ -855,7 +855,7 @@ def _end_time(start: dt.time | None, end: dt.time | None) -> tuple[dt.time | Non
 def _london() -> dt.tzinfo:
     import zoneinfo  # only for events with a time of day
 
-    return zoneinfo.ZoneInfo(_LONDON)
+    return zoneinfo.ZoneInfo(_LONDON)  # cached by zoneinfo: one object per key
 
 
 def _check_uk_clock(day: dt.date, time: dt.time | None, label: str) -> None:
@@ -879,15 +879,14 @@ def _check_uk_clock(day: dt.date, time: dt.time | None, label: str) -> None:
 
 def _uk_clock_warnings(request: EventDetails) -> list[str]:
     """Say which of two times is meant when a time happens twice (the autumn change)."""
-    found = []
-    zone = _london()
+    found: list[str] = []
     end = request.end_time
     if request.time is not None and end is not None and end <= request.time:
         end = None  # after midnight, so on the next day: not this day's clock change
     for label, time in (("start", request.time), ("end", end)):
         if time is None:
             continue
-        first = dt.datetime.combine(request.date, time, tzinfo=zone)
+        first = dt.datetime.combine(request.date, time, tzinfo=_london())
         if first.utcoffset() != first.replace(fold=1).utcoffset():
             found.append(
                 f"The {label} time {_hhmm(time)} happens twice on {long_date(request.date)}: "
