@@ -280,3 +280,28 @@ def test_the_installed_wheel_answers_built_ins_without_the_yaml_parser(tmp_path:
             check=True,
         )
         assert completed.stdout == from_source.stdout, args
+
+
+def test_a_group_is_built_whole_for_its_listing_and_suggestions() -> None:
+    """``letter write`` builds only ``write``; the group's help and typos see them all."""
+    from tests.helpers import run
+
+    listing = run("letter", "--help")
+    assert all(f" {name}  " in listing.stdout for name in ("write", "batch", "send"))
+    typo = run("letter", "wrte")
+    assert typo.exit_code == 2 and "Did you mean 'write'?" in typo.stderr
+    assert "actkit letter write [OPTIONS]" in run("letter", "write", "--help").stdout
+
+
+def test_building_one_subcommand_builds_only_it() -> None:
+    from actkit.cli._lazy import _load
+
+    assert list(_load("actkit.cli.letters", None, "letter", "write")["letter"].commands) == [
+        "write"
+    ]
+    assert list(_load("actkit.cli.letters", None, "letter", "--help")["letter"].commands) == [
+        "write",
+        "batch",
+        "send",
+    ]
+    assert list(_load("actkit.cli.log", None, "log")) == ["log"]
