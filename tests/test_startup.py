@@ -199,6 +199,18 @@ COERCED = [
     ["letter", "write", "-t", "blank", "--postcode", "NR21AB", "--offline", "--name", "A",
      "--address", "1 High St, Norwich", "--personal", "x", "--date", "2026-12-02", "--no-log",
      "--max-fact-age", "30", "--output", "-"],
+    ["letter", "write", "-t", "blank", "--postcode", "NR21AB", "--offline", "--name", "A",
+     "--address", "1 High St, Norwich", "--personal", "x", "--date", "2026-12-02", "--no-log",
+     "--output", "{tmp}/out.txt"],
+    ["letter", "write", "-t", "blank", "--output", "{tmp}/no/such/folder/"],
+    ["letter", "write", "-t", "blank", "--output", "{tmp}", "--postcode", "NR21AB",
+     "--offline", "--name", "A", "--address", "1 High St, Norwich", "--personal", "x"],
+    ["letter", "write", "-t", "blank", "--output", "{tmp}/a\x00b"],
+    ["letter", "write", "-t", "blank", "--personal-file", "{tmp}", "--offline"],
+    ["letter", "write", "-t", "blank", "--personal-file", "{tmp}/words.txt", "--offline",
+     "--postcode", "NR21AB", "--name", "A", "--address", "1 High St, Norwich", "--no-log"],
+    ["letter", "write", "-t", "blank", "--campaign", "{tmp}/words.txt"],
+    ["letter", "write", "-t", "blank", "--campaign", "./{tmp}/nowhere/"],
     ["lookup", "--offline"],
     ["lookup", "NR2", "1AB", "--offline", "--json"],
     ["log", "--status", "nope"],
@@ -208,12 +220,18 @@ COERCED = [
 
 @pytest.mark.parametrize("args", COERCED, ids=" ".join)
 def test_the_fast_path_answers_as_typer_does(
-    args: list[str], monkeypatch: pytest.MonkeyPatch
+    args: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Output, errors and exit codes are the same with and without cli/_coercion."""
     from tests.helpers import run
 
+    (tmp_path / "words.txt").write_text("My own words.\n")
+    monkeypatch.chdir("/")
+    args = [
+        arg.replace("{tmp}", str(tmp_path).lstrip("/")).replace("\\x00", "\x00") for arg in args
+    ]
     fast = run(*args)
+    (tmp_path / "out.txt").unlink(missing_ok=True)
     monkeypatch.setattr("actkit.cli._coercion._TEXT_FIRST", None)
     typer_own = run(*args)
 

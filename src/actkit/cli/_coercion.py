@@ -7,7 +7,8 @@ is most of what a two-command hello-world Typer app costs over ``import typer``
 (benchmarks/startup.py measures it), and actkit's commands take a dozen options each.
 
 Most values need no coercion: an option the user did not give is ``None``, a flag is
-already a ``bool`` (Typer skips those itself), and text options get text. For those the
+already a ``bool`` (Typer skips those itself), text options get text, and a path is
+``Path(text)`` once its checks pass. For those the
 parameters below answer exactly as Typer would, with Typer's own ``None`` handling, and
 for any other value (a number, a path, a choice, bytes) they hand over to the runtime
 coercion Typer builds, so results and error messages stay Typer's. On a Typer without
@@ -16,8 +17,11 @@ this machinery (before 0.29, or a later redesign) nothing is changed.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 __all__ = ["defer_pydantic", "defer_pydantic_below"]
@@ -56,8 +60,9 @@ def _as_given(annotation: Any, info: Any, value: Any) -> Any:
 
     Text for ``str``; a list of the texts for ``list[str]`` (Typer returns a list for a
     tuple of values too); a whole number for ``int`` inside its ``min`` and ``max`` (the
-    defaults). Anything else (a number typed as text, a value out of range, a path or a
-    choice) is ``_NEEDS_TYPER``: Typer coerces it, and words its errors.
+    defaults); a ``Path`` that passes its checks. Anything else (a number typed as text, a
+    value out of range, a path refused, a choice) is ``_NEEDS_TYPER``: Typer coerces it,
+    and words its errors.
     """
     if annotation is str:
         return value if type(value) is str else _NEEDS_TYPER
@@ -69,7 +74,39 @@ def _as_given(annotation: Any, info: Any, value: Any) -> Any:
         low, high = info.min, info.max
         if (low is None or value >= low) and (high is None or value <= high):
             return value
+    if annotation is Path and type(value) is str:
+        return _path_as_given(Path(value), info)
     return _NEEDS_TYPER
+
+
+def _path_as_given(path: Path, info: Any) -> Any:
+    """``Path(text)`` where Typer's checks for a ``Path`` option would all pass.
+
+    Typer turns the text into ``Path(text)`` (through Pydantic) and then checks it as
+    declared; this makes the same checks and answers only when they pass, so that any
+    refusal, and its wording, is Typer's own.
+    """
+    try:
+        if info.path_type is not None or info.resolve_path:
+            return _NEEDS_TYPER
+        checks = (info.exists, info.file_okay, info.dir_okay, info.readable, info.writable)
+    except AttributeError:  # pragma: no cover - a Typer with other path settings
+        return _NEEDS_TYPER
+    exists, file_okay, dir_okay, readable, writable = checks
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return _NEEDS_TYPER if exists else path
+    except ValueError:  # a NUL in the name: Typer's to answer
+        return _NEEDS_TYPER
+    if (
+        (not file_okay and stat.S_ISREG(mode))
+        or (not dir_okay and stat.S_ISDIR(mode))
+        or (readable and not os.access(path, os.R_OK))
+        or (writable and not os.access(path, os.W_OK))
+    ):
+        return _NEEDS_TYPER
+    return path
 
 
 def defer_pydantic(params: Iterable[Any]) -> None:
