@@ -232,7 +232,7 @@ def test_the_fast_path_answers_as_typer_does(
     ]
     fast = run(*args)
     (tmp_path / "out.txt").unlink(missing_ok=True)
-    monkeypatch.setattr("actkit.cli._coercion._TEXT_FIRST", None)
+    monkeypatch.setattr("actkit.cli._coercion._FAST_PATH", None)
     typer_own = run(*args)
 
     assert (fast.exit_code, fast.stdout, fast.stderr) == (

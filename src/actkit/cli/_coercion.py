@@ -29,11 +29,11 @@ __all__ = ["defer_pydantic", "defer_pydantic_below"]
 try:  # Typer 0.29+ (private, hence the guard: without it Typer is left as it is)
     from typer._coercion import RuntimeParam, build_runtime_param
 except ImportError:  # pragma: no cover - older or redesigned Typer
-    _TEXT_FIRST: type[Any] | None = None
+    _FAST_PATH: type[Any] | None = None
 else:
 
     @dataclass(frozen=True)
-    class _TextFirst(RuntimeParam):
+    class _PlainFirst(RuntimeParam):
         """Values that need no coercion pass through; others go to Typer's own coercion.
 
         ``None`` never reaches ``_coerce_value``: the inherited ``coerce`` answers it as
@@ -49,7 +49,7 @@ else:
             param._runtime_param = runtime
             return runtime.coerce(value, param=param, ctx=ctx)
 
-    _TEXT_FIRST = _TextFirst
+    _FAST_PATH = _PlainFirst
 
 
 _NEEDS_TYPER = object()
@@ -111,10 +111,10 @@ def _path_as_given(path: Path, info: Any) -> Any:
 
 def defer_pydantic(params: Iterable[Any]) -> None:
     """Give these parameters the plain-text fast path (a command's ``get_params(ctx)``)."""
-    if _TEXT_FIRST is None:  # pragma: no cover - older or redesigned Typer
+    if _FAST_PATH is None:  # pragma: no cover - older or redesigned Typer
         return
     for param in params:
-        _install(param, _TEXT_FIRST)
+        _install(param, _FAST_PATH)
 
 
 def defer_pydantic_below(commands: Iterable[Any], ctx: Any) -> None:
