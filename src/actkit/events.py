@@ -19,13 +19,13 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from actkit import nations, workdays
 from actkit.errors import InvalidInput
 from actkit.fileio import read_text
+from actkit.paths import package_path
 from actkit.text import one_line
 from actkit.yamldoc import URL, Document, Fields, Problems, parse_document
 from actkit.yamldoc import Path as YamlPath
@@ -92,7 +92,6 @@ street-collection permits); N is then ignored.
 
 _LONDON = "Europe/London"
 
-_CHECKLISTS_PACKAGE = "actkit"
 _CHECKLISTS_DIR = "checklists"
 _LAW_FILE = "_law.yaml"
 
@@ -751,7 +750,7 @@ def _law_from(doc: Document) -> _Law:
 
 
 def _builtin_file(name: str) -> str:
-    return (resources.files(_CHECKLISTS_PACKAGE) / _CHECKLISTS_DIR / name).read_text("utf-8")
+    return package_path(_CHECKLISTS_DIR, name).read_text("utf-8")
 
 
 def builtin_files() -> dict[str, str]:

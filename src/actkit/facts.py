@@ -13,12 +13,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from actkit.errors import FactsProblem
 from actkit.fileio import read_text
+from actkit.paths import package_path
 from actkit.text import format_date
 from actkit.yamldoc import Fields, Problems, parse_document
 
@@ -168,7 +168,7 @@ BUILTIN_FACTS = "fact_files"
 
 def builtin_fact_files() -> list[tuple[str, str]]:
     """(label, text) of the facts shipped in the package."""
-    folder = files("actkit") / BUILTIN_FACTS
+    folder = package_path(BUILTIN_FACTS)
     return [
         (f"{entry.name} (built-in)", entry.read_text(encoding="utf-8"))
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from actkit import nations
 from actkit.models import HOUSE_OF_COMMONS_ADDRESS, MP, Constituency
+from actkit.paths import package_path
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11
@@ -111,17 +112,8 @@ def pack_range_table(
     )
 
 
-_DATA = Path(__file__).with_name("data")
-
-
 def _resource(name: str) -> Traversable:
-    # A plain folder in every normal install; importlib.resources (slower to start) for
-    # packages imported from a zip.
-    if _DATA.is_dir():
-        return _DATA / name
-    from importlib.resources import files
-
-    return files("actkit") / "data" / name
+    return package_path("data", name)
 
 
 def _read(name: str) -> str:

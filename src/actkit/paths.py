@@ -7,9 +7,28 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.abc import Traversable  # importlib.resources.abc from Python 3.11
 
 APP_NAME = "actkit"
 HOME_ENV = "ACTKIT_HOME"
+_PACKAGE = Path(__file__).parent
+
+
+def package_path(*parts: str) -> Traversable:
+    """A file or folder shipped inside actkit.
+
+    A plain path in every normal install; importlib.resources (which with the zip reader
+    it loads costs a command several milliseconds to start) only for a package imported
+    from a zip.
+    """
+    if _PACKAGE.is_dir():
+        return _PACKAGE.joinpath(*parts)
+    from importlib.resources import files
+
+    return files("actkit").joinpath(*parts)
 
 
 def _home_override() -> Path | None:

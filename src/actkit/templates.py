@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from actkit.errors import InvalidInput, TemplateProblem
 from actkit.fileio import read_text
+from actkit.paths import package_path
 from actkit.yamldoc import Fields, Problems, parse_document
 
 SUFFIX = ".md.j2"
@@ -71,7 +71,7 @@ class LetterTemplate:
 
 def builtin_templates_dir() -> Path:
     """Inside the installed package; in a source checkout, the top-level folder."""
-    packaged = Path(str(files("actkit"))) / "letter_templates"
+    packaged = Path(str(package_path("letter_templates")))
     if packaged.is_dir():
         return packaged
     return Path(__file__).resolve().parents[2] / "letter_templates"

@@ -17,11 +17,11 @@ from __future__ import annotations
 import functools
 import json
 from datetime import date, timedelta
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from actkit import nations
+from actkit.paths import package_path
 
 __all__ = [
     "add_working_days",
@@ -38,7 +38,7 @@ _ONE_DAY = timedelta(days=1)
 @functools.cache
 def _table() -> dict[str, frozenset[int]]:
     """Bank holidays by nation id, as date ordinals, for ``TABLE_YEARS``."""
-    data = json.loads((files("actkit") / "data" / TABLE).read_text(encoding="utf-8"))
+    data = json.loads(package_path("data", TABLE).read_text(encoding="utf-8"))
     return {nation.id: frozenset(data["nations"][nation.id]) for nation in nations.NATIONS}
 
 
@@ -104,6 +104,6 @@ def build_table() -> dict[str, Any]:
 
 
 if __name__ == "__main__":  # regenerate: python -m actkit.workdays
-    target = Path(str(files("actkit") / "data" / TABLE))
+    target = Path(str(package_path("data", TABLE)))
     target.write_text(json.dumps(build_table(), separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"Wrote {target}")
