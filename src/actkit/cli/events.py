@@ -220,7 +220,6 @@ def _nation(nation: str | None, venue_postcode: str | None) -> tuple[str, str | 
     """The nation whose law applies, and the venue postcode to show on the plan."""
     from actkit.errors import InvalidInput
     from actkit.events import NATIONS, nation_from_postcode, normalise_nation
-    from actkit.postcodes import normalise_postcode
 
     if nation is not None:
         # An explicit nation wins; the postcode is shown as given, not looked up.
@@ -232,6 +231,8 @@ def _nation(nation: str | None, venue_postcode: str | None) -> tuple[str, str | 
         # Every BT postcode is in Northern Ireland: no lookup, so no network needed.
         known = nation_from_postcode(venue_postcode)
         if known is not None:
+            from actkit.postcodes import normalise_postcode  # with the offline tables
+
             return known, normalise_postcode(venue_postcode)
         return nation_for_postcode(venue_postcode)
     raise InvalidInput(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
-import hashlib
 import io
 import json
 import re
@@ -384,6 +383,8 @@ END:VTIMEZONE
 
 def _uid(plan: Plan, *parts: str) -> str:
     """Stable across runs for the same event, distinct for each task."""
+    import hashlib  # OpenSSL's: only the calendar file needs it
+
     seed = "\x1f".join((plan.kind, plan.date.isoformat(), plan.venue, plan.nation, *parts))
     return f"{hashlib.sha256(seed.encode()).hexdigest()[:32]}@actkit"
 
