@@ -32,6 +32,9 @@ HEAVY = [
     "importlib.metadata",
 ]
 
+PLAN = ["vigil", "--date", "2027-03-01", "--nation", "england", "--venue", "Market Square"]
+PLAN += ["--today", "2027-01-04"]
+
 PROBE = """
 import sys
 sys.argv = ["actkit", *{args!r}]
@@ -120,6 +123,12 @@ def test_every_registered_command_is_in_the_lazy_table() -> None:
         (["event", "kinds"], "actkit.cli.letters"),
         (["--help"], "actkit.cli.events"),
         (["config", "show"], "actkit.cli.lookup"),
+        (["config", "show"], "actkit.offline"),
+        (["event", "plan", *PLAN], "actkit.offline"),  # --nation: no postcode tables
+        (["event", "plan", *PLAN], "hashlib"),  # only the calendar file needs it
+        (["event", "kinds"], "zipfile"),  # importlib.resources' zip reader
+        (["facts", "list"], "zipfile"),
+        (["lookup", "NR21AB", "--offline"], "concurrent.futures"),
     ],
 )
 def test_only_the_command_that_runs_is_imported(args: list[str], unwanted: str) -> None:

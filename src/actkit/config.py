@@ -18,7 +18,6 @@ from actkit.emails import check_email
 from actkit.errors import InvalidInput
 from actkit.fileio import atomic_write
 from actkit.paths import config_file
-from actkit.postcodes import normalise_postcode
 from actkit.text import one_line
 
 if sys.version_info >= (3, 11):
@@ -70,6 +69,8 @@ def _text(value: object) -> str:
 
 
 def _postcode(value: object) -> str:
+    from actkit.postcodes import normalise_postcode  # with the offline tables
+
     return normalise_postcode(_text(value))
 
 
