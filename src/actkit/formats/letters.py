@@ -13,7 +13,6 @@ import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
-from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Literal
 
 from markupsafe import Markup
@@ -426,6 +425,8 @@ def _markdown_references(references: tuple[Reference, ...]) -> str:
 @functools.cache
 def _html_page() -> Template:
     """The page layout, compiled once (a batch of HTML letters uses it thousands of times)."""
+    from importlib.resources import files
+
     from jinja2 import Environment
 
     page = (files("actkit") / "formats" / "letter.html.j2").read_text(encoding="utf-8")
