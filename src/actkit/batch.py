@@ -603,9 +603,15 @@ def _write_letters(
     writing = time.perf_counter()
     expand, stop = hooks.expand, hooks.stop
 
+    # Workers take whole shard folders when there are enough to go round: two processes
+    # adding files to one folder wait for each other on its lock.
+    shard = drafter.settings.shard_size
+    by_shard = shard and report.rows >= 2 * workers * shard
+
     def jobs(stripe: int = 0, stripes: int = 1) -> Iterator[Job]:
         for supporter in batch.supporters.rows():
-            if supporter.row % stripes == stripe and supporter.row not in scan.done_rows:
+            place = supporter.row // shard if by_shard else supporter.row
+            if place % stripes == stripe and supporter.row not in scan.done_rows:
                 job = locate(supporter, resolution.places, scan.duplicates.get(supporter.row))
                 yield from expand(job) if expand else (job,)
 

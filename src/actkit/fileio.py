@@ -147,10 +147,13 @@ def slug(text: str, *, max_length: int = 40) -> str:
     in ``text`` can add a path separator, a leading dot or a reserved device name.
     """
     if text.isascii():
-        # ASCII letters and digits are kept and everything else separates words, as the
-        # Unicode path below would do: the same slug, without a pass per character.
-        kept = _ASCII_NOT_WORD.sub("-", text.lower())
-        return _finish_slug(kept, max_length)
+        # ASCII letters and digits are kept and everything else separates words, as in
+        # ``_unicode_slug``: the same slug, without a pass per character.
+        return _finish_slug(_ASCII_NOT_WORD.sub("-", text.lower()), max_length)
+    return _unicode_slug(text, max_length)
+
+
+def _unicode_slug(text: str, max_length: int) -> str:
     folded = _COMBINING_MARK.sub("", unicodedata.normalize("NFKD", text))
     # Letters, digits and the marks other scripts write letters with (Devanagari vowel
     # signs, Arabic vowels); everything else separates words.
