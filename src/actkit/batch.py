@@ -48,7 +48,7 @@ from actkit.drafting import (
 )
 from actkit.errors import ActkitError, ExitCode, InvalidInput, OutputExists
 from actkit.fileio import TEMP_SUFFIX, atomic_write, sweep_temporary_files
-from actkit.formats.letters import Format
+from actkit.formats.letters import Format, encoded
 from actkit.http import HttpClient
 from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer, Sender
 from actkit.models import HOUSE_OF_COMMONS_ADDRESS, MP, Constituency
@@ -205,7 +205,7 @@ def prepare(csv_path: Path, options: BatchOptions) -> Batch:
     renderer = LetterRenderer(
         template, load_facts(options.campaign), max_fact_age_days=options.max_fact_age_days
     )
-    _rehearse(renderer, options.letter_date)
+    _rehearse(renderer, options.letter_date, options.fmt)
     record = {
         "template": template.name,
         "template_digest": hashlib.blake2b(
@@ -225,9 +225,13 @@ def prepare(csv_path: Path, options: BatchOptions) -> Batch:
     return Batch(supporters, renderer, options, record, earlier)
 
 
-def _rehearse(renderer: LetterRenderer, letter_date: date) -> None:
+def _rehearse(renderer: LetterRenderer, letter_date: date, fmt: Format) -> None:
     """Render the template once with stand-in values, with and without personal words, so
-    a template that fails for everyone stops the batch before any work."""
+    a template that fails for everyone stops the batch before any work.
+
+    Each letter is also formatted, which loads what the format needs (the Markdown parser,
+    the .docx package, the PDF fonts) once, here, before any worker process is forked.
+    """
     mp = MP(
         name="A Member",
         full_title="A Member MP",
@@ -239,13 +243,16 @@ def _rehearse(renderer: LetterRenderer, letter_date: date) -> None:
     )
     sender = Sender("A Supporter", ("1 A Street", "A Town"), "SW1A 1AA", "a@example.org")
     for personal in ("", "A few words of my own."):
-        renderer.render(
+        letter = renderer.render(
             mp=mp,
             constituency=Constituency("A Constituency", "E14000000"),
             sender=sender,
             personal=personal,
             letter_date=letter_date,
         )
+        # A problem here (an .eml without an address) fails the rows it concerns, later.
+        with contextlib.suppress(Exception):
+            encoded(letter, fmt)
 
 
 @dataclass
@@ -609,9 +616,11 @@ def _write_letters(
     by_shard = shard and report.rows >= 2 * workers * shard
 
     def jobs(stripe: int = 0, stripes: int = 1) -> Iterator[Job]:
-        for supporter in batch.supporters.rows():
-            place = supporter.row // shard if by_shard else supporter.row
-            if place % stripes == stripe and supporter.row not in scan.done_rows:
+        def mine(row: int) -> bool:
+            return (row // shard if by_shard else row) % stripes == stripe
+
+        for supporter in batch.supporters.rows(keep=mine if stripes > 1 else None):
+            if supporter.row not in scan.done_rows:
                 job = locate(supporter, resolution.places, scan.duplicates.get(supporter.row))
                 yield from expand(job) if expand else (job,)
 

@@ -256,6 +256,23 @@ def _with_row_values(context: dict[str, Any], values: list[str]) -> dict[str, An
     return changed
 
 
+# The recipient's values, and their stand-ins when one render serves every recipient.
+_RECIPIENT_KEYS = ("name", "full_title", "address_as", "party", "email", "constituency")
+_RECIPIENT_PLACEHOLDERS = tuple(f"\ue012{index}\ue013" for index in range(len(_RECIPIENT_KEYS)))
+_RECIPIENT_PLACEHOLDER = re.compile("\ue012(\\d)\ue013")
+_RECIPIENT_ROOTS = ("mp", "rep")
+
+
+def _with_recipient_stand_ins(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with each non-empty recipient value replaced by its stand-in (an empty
+    one stays empty: templates may test it)."""
+    recipient = dict(context["rep"])
+    for key, stand_in in zip(_RECIPIENT_KEYS, _RECIPIENT_PLACEHOLDERS, strict=True):
+        if recipient[key]:
+            recipient[key] = stand_in
+    return {**context, "rep": recipient, "mp": dict(recipient)}
+
+
 def _names_and_addresses(context: dict[str, Any]) -> list[str]:
     """The context values that differ between otherwise identical letters."""
     mp, sender = context["mp"], context["sender"]
@@ -291,6 +308,52 @@ def _uses_row_values_plainly(tree: nodes.Template) -> bool:
             allowed.add(id(name))
     uses = [n for n in tree.find_all(nodes.Name) if n.name in ("sender", "personal")]
     return all(id(name) in allowed for name in uses)
+
+
+def _uses_recipient_values_plainly(tree: nodes.Template) -> bool:
+    """True when the template only prints the recipient's values as they are (or trimmed)
+    and only tests whether they are empty; ``role`` and ``body`` may be used any way (a
+    render by substitution is per role and body)."""
+    allowed: set[int] = set()
+    for output in tree.find_all(nodes.Output):
+        allowed.update(id(name) for name in map(_plain_recipient_value, output.nodes) if name)
+    for branch in tree.find_all(nodes.If):
+        test = branch.test.node if isinstance(branch.test, nodes.Not) else branch.test
+        name = _plain_recipient_value(test)
+        if name is not None:
+            allowed.add(id(name))
+    for attribute in tree.find_all(nodes.Getattr):
+        node = attribute.node
+        if isinstance(node, nodes.Name) and attribute.attr in ("role", "body"):
+            allowed.add(id(node))
+    uses = [n for n in tree.find_all(nodes.Name) if n.name in _RECIPIENT_ROOTS]
+    return all(id(name) in allowed for name in uses)
+
+
+def _plain_recipient_value(expression: nodes.Node) -> nodes.Name | None:
+    expression = _untrimmed(expression)
+    if (
+        isinstance(expression, nodes.Getattr)
+        and isinstance(expression.node, nodes.Name)
+        and expression.node.name in _RECIPIENT_ROOTS
+        and expression.attr in _RECIPIENT_KEYS
+    ):
+        return expression.node
+    return None
+
+
+def _untrimmed(expression: nodes.Node) -> nodes.Node:
+    """``x`` for ``x | trim`` (values are trimmed already), else the expression itself."""
+    if (
+        isinstance(expression, nodes.Filter)
+        and expression.name == "trim"
+        and not (
+            expression.args or expression.kwargs or expression.dyn_args or expression.dyn_kwargs
+        )
+        and expression.node is not None
+    ):
+        return expression.node
+    return expression
 
 
 def _plain_row_value(expression: nodes.Node) -> nodes.Name | None:
@@ -356,6 +419,7 @@ class LetterRenderer:
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
         self._by_shape: dict[tuple[Any, ...], SharedForm] = {}
+        self._for_any: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
         self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
@@ -374,6 +438,7 @@ class LetterRenderer:
         twin = copy.copy(self)
         twin._extra = {**self._extra, **variables}
         twin._by_shape = {}  # renders by substitution are not used with extra variables
+        twin._for_any = {}
         return twin
 
     def _compile(self, source: str) -> Any:
@@ -383,6 +448,7 @@ class LetterRenderer:
         if folding.problems:
             raise FactsProblem("\n".join(folding.problems))
         self._plain_row_values = _uses_row_values_plainly(tree)
+        self._plain_recipient_values = _uses_recipient_values_plainly(tree)
         return _compile_tree(tree)
 
     def render(
@@ -487,8 +553,15 @@ class LetterRenderer:
             context(),
             [p if filled else "" for p, filled in zip(_ROW_PLACEHOLDERS, shape, strict=True)],
         )
-        body, cited = _number_citations(self._run(self._body, stand_ins))
-        body = _tidy(body)
+        if self._plain_recipient_values:
+            body, cited = self._for_any_recipient(stand_ins, shape, recipient)
+            values = stand_ins["rep"]
+            body = _RECIPIENT_PLACEHOLDER.sub(
+                lambda found: values[_RECIPIENT_KEYS[int(found.group(1))]], body
+            )
+        else:
+            body, cited = _number_citations(self._run(self._body, stand_ins))
+            body = _tidy(body)
         # text, index, text, index, ..., text
         parts = tuple(int(p) if i % 2 else p for i, p in enumerate(_PLACEHOLDER.split(body)))
         return SharedForm(
@@ -502,6 +575,27 @@ class LetterRenderer:
             constituency=constituency,
             date=letter_date,
         )
+
+    def _for_any_recipient(
+        self,
+        stand_ins: dict[str, Any],
+        shape: tuple[bool, ...],
+        recipient: tuple[MP, Constituency, date, str, str],
+    ) -> tuple[str, tuple[str, ...]]:
+        """The body with stand-ins for the recipient's values too, rendered once for every
+        recipient whose values are empty in the same places (a batch to 650 MPs renders
+        the template once or twice, not 650 times). Filling the recipient's values in
+        gives the body a render for them would: the values are escaped and trimmed, with
+        no line break, so tidying the body commutes with filling them in."""
+        _, _, letter_date, role, body_id = recipient
+        filled = tuple(bool(stand_ins["rep"][key]) for key in _RECIPIENT_KEYS)
+        key = (letter_date, role, body_id, shape, filled)
+        cached = self._for_any.get(key)
+        if cached is None:
+            generic = _with_recipient_stand_ins(stand_ins)
+            body, cited = _number_citations(self._run(self._body, generic))
+            cached = self._for_any[key] = (_tidy(body), cited)
+        return cached
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  # one renderer per command; few keys
     def _references(self, cited: tuple[str, ...]) -> tuple[Reference, ...]:

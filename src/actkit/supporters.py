@@ -18,7 +18,7 @@ import codecs
 import csv
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -184,10 +184,12 @@ class SupporterFile:
         self.lines = 0
         """Physical lines read by the last full pass (cells can span lines)."""
 
-    def rows(self) -> Iterator[Supporter]:
-        """Every data row, blank ones included (callers mark them skipped)."""
+    def rows(self, keep: Callable[[int], bool] | None = None) -> Iterator[Supporter]:
+        """Every data row, blank ones included (callers mark them skipped); with ``keep``,
+        only the rows whose number it accepts (each worker of a batch takes its own)."""
         for number, cells in self._records():
-            yield self._supporter(number, cells)
+            if keep is None or keep(number):
+                yield self._supporter(number, cells)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         with self._open() as handle:

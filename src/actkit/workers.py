@@ -17,6 +17,7 @@ written again by ``--resume`` (``batch._remove_unlisted_drafts``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import signal
@@ -95,6 +96,10 @@ def draft_in_processes(
     # or anything still buffered would be printed once more per worker.
     sys.stdout.flush()
     sys.stderr.flush()
+    # Objects made so far are left out of the workers' garbage collections: a collection
+    # touches every object it looks at, which would copy the whole inherited memory into
+    # each worker (the copy-on-write pages fork shares).
+    gc.freeze()
     connections: list[Connection] = []
     processes = []
     try:
@@ -122,6 +127,7 @@ def draft_in_processes(
                 process.join()
         for connection in connections:
             connection.close()
+        gc.unfreeze()
 
 
 def _collect(
