@@ -102,6 +102,7 @@ def draft_in_processes(
     gc.freeze()
     connections: list[Connection] = []
     processes = []
+    collected = False
     try:
         for index in range(workers):
             receiver, sender = context.Pipe(duplex=False)
@@ -115,10 +116,14 @@ def draft_in_processes(
             sender.close()  # the worker holds the only sending end: EOF when it ends
             connections.append(receiver)
             processes.append(process)
-        return _collect(connections, results, stop, halt)
+        interrupted = _collect(connections, results, stop, halt)
+        collected = True
+        return interrupted
     finally:
         halt.set()
-        deadline = time.monotonic() + _GRACE_SECONDS
+        # Stopped at once (a second Ctrl-C) or failing here: nobody reads the workers'
+        # results any more, so they are ended now rather than waited for.
+        deadline = time.monotonic() + (_GRACE_SECONDS if collected else 0.0)
         for process in processes:
             process.join(max(0.0, deadline - time.monotonic()))
         for process in processes:
@@ -149,7 +154,10 @@ def _collect(
                 message = connection.recv()
             except EOFError:  # ended without saying why: killed, or out of memory
                 waiting.remove(connection)
-                problem = problem or "a letter-writing process ended unexpectedly"
+                problem = problem or (
+                    "a letter-writing process ended unexpectedly (out of memory?); run the "
+                    "same command with --resume to finish"
+                )
                 halt.set()
                 continue
             if message[0] == "rows":
