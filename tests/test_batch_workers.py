@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 
 from actkit import offline
 from actkit.workers import MIN_ROWS_PER_WORKER, worker_count
-from tests.test_batch_cli import DATE, batch, manifest, write_csv
+from tests.test_batch_cli import batch, batch_command, manifest, write_csv
 
 
 def supporters_of_every_kind(count: int) -> list[list[str]]:
@@ -104,22 +103,7 @@ def test_ctrl_c_to_the_whole_terminal_group_stops_cleanly(tmp_path: Path, presse
     count = 6000
     supporters = write_csv(tmp_path / "s.csv", supporters_of_every_kind(count))
     out = tmp_path / "o"
-    command = [
-        sys.executable,
-        "-m",
-        "actkit",
-        "letter",
-        "batch",
-        str(supporters),
-        "-t",
-        "syria-civilians",
-        "--out",
-        str(out),
-        "--offline",
-        "--jobs",
-        "2",
-        *DATE,
-    ]
+    command = batch_command(supporters, out, "--jobs", "2")
     env = {**os.environ, "ACTKIT_HOME": str(tmp_path / "home")}
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
