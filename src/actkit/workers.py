@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from actkit.drafting import BatchStopped
@@ -92,8 +93,7 @@ def draft_in_processes(
     """
     context = multiprocessing.get_context("fork")
     halt = context.Event()
-    # A forked child flushes the standard streams it inherited: flush them here first,
-    # or anything still buffered would be printed once more per worker.
+    # Anything still buffered is printed now, once, not lost in the workers' copies.
     sys.stdout.flush()
     sys.stderr.flush()
     # Objects made so far are left out of the workers' garbage collections: a collection
@@ -184,6 +184,9 @@ def _work(
     # parent alone decides, and halts the workers so that the manifest keeps up.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A worker prints nothing; the streams it inherited (perhaps mid-write by the progress
+    # bar's thread when it was forked) are left alone, never flushed twice.
+    sys.stdout = sys.stderr = Path(os.devnull).open("w")  # noqa: SIM115  # for its life
     parent = os.getppid()
     lines: list[str] = []
     rows, last_row = 0, ""
