@@ -609,11 +609,17 @@ def test_personalisation_report_for_a_template_rendered_in_full(tmp_path: Path) 
     assert "2 are identical to another letter to the same MP once names and addresses" in text
 
 
-def test_progress_bar_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_progress_bar_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
     monkeypatch.setattr("actkit.cli.letters.stderr_is_terminal", lambda: True)
+    advanced: list[int] = []
+    monkeypatch.setattr("rich.progress.Progress.advance", lambda _, __, n: advanced.append(n))
     supporters = write_csv(tmp_path / "s.csv", BASIC)
 
-    result = batch(supporters, tmp_path / "o", "--offline")
+    result = batch(supporters, tmp_path / "o", "--offline", "--jobs", jobs)
 
     assert result.exit_code == 0, result.stderr
     assert len(manifest(tmp_path / "o")) == 3
+    assert sum(advanced) == 3  # one step a row, however many processes drafted them
