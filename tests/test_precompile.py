@@ -37,8 +37,12 @@ def _parsed_at_run_time(text: str, first_line: int) -> yamldoc.Document:
 def test_every_shipped_document_is_stored_and_equal_to_parsing_it(precompiled: Path) -> None:
     documents = list(builtin_documents())
     assert len(list(precompiled.iterdir())) == len(documents)
-    # Facts, every checklist and the law, and every template's front matter.
-    assert len(documents) == 1 + len(events.KINDS) + 1 + len(templates.template_paths(None))
+    # Every facts file, every checklist and the law, and every template's front matter.
+    assert len(documents) == (
+        len(facts.builtin_fact_files())
+        + len(events.builtin_files())
+        + len(templates.template_paths(None))
+    )
     for text, first_line in documents:
         stored = yamldoc._precompiled(text, first_line)
         assert stored is not None

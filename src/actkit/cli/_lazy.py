@@ -74,6 +74,8 @@ class LazyGroup(TyperGroup):
             self._next_word = None
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # --help and the completion options, left unset, would cost Typer 0.29 a Pydantic
+        # import to pass on None (cli/_coercion).
         defer_pydantic(self.get_params(ctx))
         return super().parse_args(ctx, args)
 
