@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from actkit.bodies import BODY_IDS, BODY_NAMES
 from actkit.bodies.ni_assembly import _envelope, assembly_name
-from actkit.bodies.registry import ADAPTERS, RECIPIENTS
+from actkit.bodies.registry import RECIPIENTS, adapters
 from actkit.bodies.scottish_parliament import parse_areas
 from actkit.bodies.senedd import WESTMINSTER_PAIRS, parse_wards
 from actkit.errors import ServiceUnavailable
@@ -21,7 +21,7 @@ from tests.helpers import run
 
 
 def test_every_body_has_one_adapter_and_every_group_a_known_body() -> None:
-    assert tuple(adapter.body_id for adapter in ADAPTERS) == BODY_IDS
+    assert tuple(adapter.body_id for adapter in adapters()) == BODY_IDS
     assert set(BODY_NAMES) == set(BODY_IDS)
     assert {group.body_id for group in RECIPIENTS.values()} <= {*BODY_IDS, None}
 

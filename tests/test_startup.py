@@ -35,6 +35,10 @@ HEAVY = [
 PLAN = ["vigil", "--date", "2027-03-01", "--nation", "england", "--venue", "Market Square"]
 PLAN += ["--today", "2027-01-04"]
 
+LETTER = ["letter", "write", "-t", "blank", "--postcode", "NR21AB", "--offline"]
+LETTER += ["--name", "Alex Example", "--address", "1 High Street, Norwich"]
+LETTER += ["--personal", "Please act.", "--date", "2026-12-02", "--output", "-"]
+
 PROBE = """
 import sys
 sys.argv = ["actkit", *{args!r}]
@@ -129,6 +133,8 @@ def test_every_registered_command_is_in_the_lazy_table() -> None:
         (["event", "kinds"], "zipfile"),  # importlib.resources' zip reader
         (["facts", "list"], "zipfile"),
         (["lookup", "NR21AB", "--offline"], "concurrent.futures"),
+        (LETTER, "actkit.bodies.senedd"),  # --to mp: no other body's adapter
+        (LETTER, "pydantic"),
     ],
 )
 def test_only_the_command_that_runs_is_imported(args: list[str], unwanted: str) -> None:

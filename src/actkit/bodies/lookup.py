@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from actkit import nations
 from actkit.bodies import BODY_NAMES
 from actkit.bodies.model import BodyAdapter, Locality, Representative
-from actkit.bodies.registry import ADAPTERS, RECIPIENTS, RecipientGroup
+from actkit.bodies.registry import RECIPIENTS, RecipientGroup, adapters
 from actkit.errors import ActkitError, InvalidInput, NoAnswer
 from actkit.representatives import locate_postcode
 
@@ -31,7 +31,7 @@ ENGLAND_NOTE = (
 
 @dataclass(frozen=True, slots=True)
 class Representatives:
-    """A postcode's representatives, grouped by body in ``ADAPTERS`` order."""
+    """A postcode's representatives, grouped by body in ``adapters()`` order."""
 
     postcode: str
     country: str
@@ -78,7 +78,7 @@ class Finder:
         self.offline = offline
         self.many = many
         self.today = today or date.today()
-        self.adapters: dict[str, BodyAdapter] = {a.body_id: a(http) for a in ADAPTERS}
+        self.adapters: dict[str, BodyAdapter] = {a.body_id: a(http) for a in adapters()}
 
     def find(self, postcode: str, body_ids: Sequence[str] | None = None) -> Representatives:
         """Every body of the postcode's nation, or just ``body_ids``.

@@ -1,20 +1,30 @@
 """Every body actkit knows, and the recipient groups of ``letter write/batch --to``.
 
-A new body is a module with a ``BodyAdapter`` class, added to ``ADAPTERS`` (and its id to
+A new body is a module with a ``BodyAdapter`` class, added to ``adapters()`` (and its id to
 ``actkit.bodies.BODY_IDS``); a new recipient group is one line in ``RECIPIENTS``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from actkit.bodies.commons import Commons
-from actkit.bodies.model import BodyAdapter
-from actkit.bodies.ni_assembly import NIAssembly
-from actkit.bodies.scottish_parliament import ScottishParliament
-from actkit.bodies.senedd import Senedd
+if TYPE_CHECKING:
+    from actkit.bodies.model import BodyAdapter
 
-ADAPTERS: tuple[type[BodyAdapter], ...] = (Commons, ScottishParliament, Senedd, NIAssembly)
+
+def adapters() -> tuple[type[BodyAdapter], ...]:
+    """Every body's adapter, in ``BODY_IDS`` order.
+
+    Imported when a lookup needs them, not with the recipient groups: checking ``--to`` or
+    a template's ``bodies:`` (every ``letter write``) needs no adapter.
+    """
+    from actkit.bodies.commons import Commons
+    from actkit.bodies.ni_assembly import NIAssembly
+    from actkit.bodies.scottish_parliament import ScottishParliament
+    from actkit.bodies.senedd import Senedd
+
+    return (Commons, ScottishParliament, Senedd, NIAssembly)
 
 
 @dataclass(frozen=True, slots=True)
