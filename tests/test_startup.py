@@ -132,7 +132,6 @@ def test_every_registered_command_is_in_the_lazy_table() -> None:
         (["event", "plan", *PLAN], "hashlib"),  # only the calendar file needs it
         (["event", "kinds"], "zipfile"),  # importlib.resources' zip reader
         (["facts", "list"], "zipfile"),
-        (["lookup", "NR21AB", "--offline"], "concurrent.futures"),
         (LETTER, "actkit.bodies.senedd"),  # --to mp: no other body's adapter
         (LETTER, "pydantic"),
     ],

@@ -11,6 +11,7 @@ import queue
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -47,8 +48,6 @@ from actkit.postcodes import (
 from actkit.text import format_date
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     # The HTTP stack is imported only where a request is made: an offline lookup never
     # pays for requests and requests-cache.
     from actkit.http import HttpClient
@@ -110,8 +109,6 @@ class MembersAPI:
         total = first.get("totalResults")
         if not isinstance(total, int):
             raise ServiceUnavailable(SERVICE, "unexpected response shape (no totalResults)")
-        from concurrent.futures import ThreadPoolExecutor  # with logging: only for threads
-
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             rest = list(pool.map(self._member_page, range(PAGE_SIZE, total, PAGE_SIZE)))
         members = []
@@ -463,8 +460,6 @@ class Resolution:
     """
 
     def __init__(self, concurrency: int = 4) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
         self.places: dict[str, PlaceAnswer] = {}
         self._seats: dict[str, SeatAnswer | Future[SeatAnswer]] = {}
         self._arrivals: queue.SimpleQueue[str] = queue.SimpleQueue()
@@ -475,15 +470,11 @@ class Resolution:
 
     def seat(self, gss_code: str) -> SeatAnswer:
         """The seat's answer, waiting for it if it is still being fetched."""
-        from concurrent.futures import Future
-
         answer = self._seats[gss_code]
         return answer.result() if isinstance(answer, Future) else answer
 
     def has_seat(self, gss_code: str) -> bool:
         """Whether ``seat`` would answer without waiting."""
-        from concurrent.futures import Future
-
         answer = self._seats[gss_code]
         return not isinstance(answer, Future) or answer.done()
 
@@ -589,8 +580,6 @@ def _resolve_places(
             remote.append(postcode)
     # Sorted, so the same supporters make the same requests and a re-run hits the cache.
     chunks = [remote[i : i + BULK_LIMIT] for i in range(0, len(remote), BULK_LIMIT)]
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         for chunk, answers in zip(
             chunks, pool.map(lambda c: _bulk(service, c), chunks), strict=True
