@@ -1,8 +1,10 @@
 """Wheel build step: parse the shipped YAML documents once, so runs need no YAML parser.
 
-Runs ``actkit.precompile`` from this source tree (it needs only PyYAML, a build
-requirement) and ships its folder as ``actkit/_precompiled_yaml``. An editable install
-skips it: actkit then parses the files at run time, with the same results.
+Runs ``actkit.precompile`` from this source tree and ships its folder as
+``actkit/_precompiled_yaml``. It runs with only the build requirements installed
+(hatchling, PyYAML), so the modules it imports must not import other libraries at the top.
+An editable install skips it: actkit then parses the files at run time, with the same
+results.
 """
 
 from __future__ import annotations
@@ -31,12 +33,18 @@ class PrecompileYaml(BuildHookInterface):
         # A separate interpreter with src/ first, so the build's own imports stay as they
         # are; the rest of PYTHONPATH is kept (build isolation may rely on it).
         path = os.pathsep.join(filter(None, [str(root / "src"), os.environ.get("PYTHONPATH")]))
-        subprocess.run(
+        completed = subprocess.run(
             [sys.executable, "-m", "actkit.precompile", str(self._folder / "out")],
             cwd=root,
             env={**os.environ, "PYTHONPATH": path, "PYTHONDONTWRITEBYTECODE": "1"},
-            check=True,
+            check=False,
         )
+        if completed.returncode != 0:
+            raise RuntimeError(
+                "python -m actkit.precompile failed (see above): the modules it imports "
+                "(yamldoc, facts, templates, events and theirs) must import with only the "
+                "build requirements (hatchling, PyYAML) installed"
+            )
         build_data["force_include"][str(self._folder / "out")] = TARGET
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:  # noqa: ARG002
