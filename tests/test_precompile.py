@@ -107,3 +107,26 @@ def test_dates_and_times_round_trip_and_other_values_are_refused(tmp_path: Path)
         "list": ["a", dt.date(2024, 1, 1)],
     }
     assert type(doc.data["day"]) is dt.date
+
+
+def test_precompile_needs_only_the_build_requirements(tmp_path: Path) -> None:
+    """hatch_build.py runs it where only hatchling and PyYAML are installed."""
+    import subprocess
+
+    probe = f"""
+import sys
+
+ALLOWED = {{"actkit", "yaml", "_yaml", *sys.stdlib_module_names}}
+
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] not in ALLOWED:
+            raise ImportError(f"{{name}} is not a build requirement")
+        return None
+
+sys.meta_path.insert(0, Refuse())
+from actkit.precompile import main
+main([{str(tmp_path / "out")!r}])
+"""
+    subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True)
+    assert len(list((tmp_path / "out").iterdir())) == len(list(builtin_documents()))
