@@ -203,7 +203,7 @@ def flow(canvas: Canvas, blocks: Sequence[Block]) -> None:
 
 
 def _lead_in_height(
-    blocks: Sequence[Block], laid: list[tuple[list[layout.Line], float]], index: int
+    blocks: Sequence[Block], laid: list[tuple[tuple[layout.Line, ...], float]], index: int
 ) -> float:
     """Room for a lead-in, any lead-ins straight after it (a heading, then a subheading),
     and the first line of what they introduce."""
@@ -228,19 +228,21 @@ def _gap_before(block: Block, previous: Block | None) -> float:
     return 3.0
 
 
-def _lay_out(block: Block) -> tuple[list[layout.Line], float]:
+def _lay_out(block: Block) -> tuple[tuple[layout.Line, ...], float]:
     indent = 0.0
     if block.kind == "item":
         indent = INDENT * block.level
     elif block.kind == "quote":
         indent = INDENT
     if block.kind == "rule":
-        return [], 0.0
+        return (), 0.0
     size = block.spans[0].size if block.spans else BODY_SIZE
-    return layout.break_lines(layout.words(block.spans), TEXT_WIDTH - indent, size), indent
+    return layout.lay_out(tuple(block.spans), TEXT_WIDTH - indent, size), indent
 
 
-def _draw_block(canvas: Canvas, block: Block, lines: list[layout.Line], indent: float) -> None:
+def _draw_block(
+    canvas: Canvas, block: Block, lines: Sequence[layout.Line], indent: float
+) -> None:
     rtl = bool(layout.is_rtl(block.plain))
     x = MARGIN + indent
     top, page = canvas.y, canvas.page
@@ -268,7 +270,7 @@ def paragraph(canvas: Canvas, spans: list[Span], *, align: layout.Align = "L",
               indent: float = 0.0, hanging: Span | None = None) -> None:  # fmt: skip
     """One paragraph at the cursor; ``hanging`` is a label set in the indent ("[1]")."""
     size = spans[0].size if spans else BODY_SIZE
-    lines = layout.break_lines(layout.words(spans), TEXT_WIDTH - indent, size)
+    lines = layout.lay_out(tuple(spans), TEXT_WIDTH - indent, size)
     if not canvas.fits(sum(line.height for line in lines[:2])):
         canvas.new_page()
     rtl = bool(layout.is_rtl("".join(s.text for s in spans)))

@@ -356,9 +356,14 @@ class Word:
 
 @dataclass(slots=True)
 class Line:
+    """A laid-out line. Lines are cached and shared between documents (most of a batch's
+    letters are the same text): nothing changes a line once it is made."""
+
     words: list[Word]
     height: float
     size: float
+    placed: dict[tuple[float, bool], list[tuple[Piece, float]]] = field(default_factory=dict)
+    """Its runs and where each starts, by the line's start and direction (see ``_place``)."""
 
     @property
     def width(self) -> float:
@@ -413,6 +418,19 @@ def words(spans: Sequence[Span]) -> list[Word]:
     if current.pieces:
         found.append(current)
     return found
+
+
+@functools.lru_cache(maxsize=8192)
+def lay_out(spans: tuple[Span, ...], width: float, size: float) -> tuple[Line, ...]:
+    """The lines of a paragraph, cached: the letters of a batch share most of their text,
+    and measuring and breaking it again for every letter was a third of the drawing time."""
+    return tuple(break_lines(words(spans), width, size))
+
+
+@functools.lru_cache(maxsize=8192)
+def single_line(spans: tuple[Span, ...], size: float) -> Line:
+    """Spans as one line, however long (a footer, a table cell), cached like ``lay_out``."""
+    return _line(words(spans), size)
 
 
 def break_lines(found: list[Word], width: float, size: float = BODY_SIZE) -> list[Line]:
@@ -534,26 +552,16 @@ class Canvas:
         start = {"L": x, "R": x + width - used, "C": x + (width - used) / 2}[align]
         if rtl and align == "L":
             start = x + width - used
-        self._place(line.words, start, baseline, rtl)
+        self._place(line, start, baseline, rtl)
         self.y += line.height
 
-    def _place(self, line_words: list[Word], x: float, baseline: float, rtl: bool) -> None:
-        placed: list[tuple[Piece, float]] = []
-        for run_words, run_rtl in _visual_runs(line_words, rtl):
-            ordered = list(reversed(run_words)) if run_rtl else run_words
-            for index, word in enumerate(ordered):
-                pieces = reversed(word.pieces) if run_rtl else word.pieces
-                for piece in pieces:
-                    placed.append((piece, x))
-                    x += piece.width
-                if run_rtl:
-                    x += ordered[index + 1].space if index + 1 < len(ordered) else 0.0
-                else:
-                    x += word.space
-            if run_rtl:
-                x += run_words[-1].space
-        for piece, start in _merged(placed):
+    def _place(self, line: Line, x: float, baseline: float, rtl: bool) -> None:
+        runs = line.placed.get((x, rtl))
+        if runs is None:
+            runs = line.placed[(x, rtl)] = list(_merged(_positions(line.words, x, rtl)))
+        for piece, start in runs:
             self._piece(piece, start, baseline)
+
 
     def _piece(self, piece: Piece, x: float, baseline: float) -> None:
         pdf = self.pdf
@@ -599,7 +607,7 @@ class Canvas:
                 width: float = TEXT_WIDTH, table_cell: bool = False) -> None:  # fmt: skip
         """One line of text with its top at ``y``, without moving the cursor. A right-to-left
         line is set from the right, except in a table cell, where columns line up left."""
-        line = _line(words(spans), spans[0].size if spans else BODY_SIZE)
+        line = single_line(tuple(spans), spans[0].size if spans else BODY_SIZE)
         saved = self.y
         self.y = y
         rtl = not table_cell and bool(is_rtl(_plain(spans)))
@@ -636,6 +644,25 @@ class Canvas:
     def output(self) -> bytes:
         prepare_fonts_for_output(self.pdf)
         return bytes(self.pdf.output())
+
+
+def _positions(line_words: list[Word], x: float, rtl: bool) -> list[tuple[Piece, float]]:
+    """Each piece of a line with the x it starts at, right-to-left runs reversed."""
+    placed: list[tuple[Piece, float]] = []
+    for run_words, run_rtl in _visual_runs(line_words, rtl):
+        ordered = list(reversed(run_words)) if run_rtl else run_words
+        for index, word in enumerate(ordered):
+            pieces = reversed(word.pieces) if run_rtl else word.pieces
+            for piece in pieces:
+                placed.append((piece, x))
+                x += piece.width
+            if run_rtl:
+                x += ordered[index + 1].space if index + 1 < len(ordered) else 0.0
+            else:
+                x += word.space
+        if run_rtl:
+            x += run_words[-1].space
+    return placed
 
 
 def _merged(placed: list[tuple[Piece, float]]) -> Iterator[tuple[Piece, float]]:
