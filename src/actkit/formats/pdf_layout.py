@@ -293,18 +293,28 @@ def _parsed_cmap(path: str) -> dict[int, str]:
         font.close()
 
 
+EMBEDDED_TABLES = frozenset(
+    {"head", "hhea", "loca", "maxp", "cvt ", "prep", "glyf", "hmtx", "fpgm", "CFF ", "post"}
+)
+"""The tables a font keeps in a PDF. A TrueType font used as a CIDFont needs only the first
+nine (PDF Reference 1.7, 5.8 "Embedded Font Programs": no cmap, since the PDF maps codes to
+glyphs itself); a CFF font is embedded as its CFF table alone. ``post`` holds the glyph names
+the document's subset map refers to (fpdf2 then strips them). Fewer tables also make fpdf2's
+subsetting faster: fontTools does some work for every table."""
+
+
 @functools.lru_cache(maxsize=256)
 def _glyph_subset(path: str, glyph_names: frozenset[str]) -> bytes:
-    """A font file cut down to some glyphs, keeping their names (which the document's
-    subset map refers to) and dropping the layout tables fpdf2 does not embed."""
+    """A font file cut down to some glyphs and to the tables a PDF needs, keeping the
+    glyphs' names (which the document's subset map refers to)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
+    font = TTFont(io.BytesIO(_font_bytes(path)), recalcTimestamp=False, lazy=True)
     options = subset.Options(glyph_names=True, notdef_outline=True, recommended_glyphs=True)
-    options.drop_tables += ["GSUB", "GPOS", "GDEF"]
+    options.drop_tables += [tag for tag in font.keys() if tag not in EMBEDDED_TABLES | {"GlyphOrder"}]
     subsetter = subset.Subsetter(options)
     subsetter.populate(glyphs=sorted(glyph_names))
-    font = TTFont(io.BytesIO(_font_bytes(path)), recalcTimestamp=False, lazy=True)
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)
