@@ -240,9 +240,7 @@ def _lay_out(block: Block) -> tuple[tuple[layout.Line, ...], float]:
     return layout.lay_out(tuple(block.spans), TEXT_WIDTH - indent, size), indent
 
 
-def _draw_block(
-    canvas: Canvas, block: Block, lines: Sequence[layout.Line], indent: float
-) -> None:
+def _draw_block(canvas: Canvas, block: Block, lines: Sequence[layout.Line], indent: float) -> None:
     rtl = bool(layout.is_rtl(block.plain))
     x = MARGIN + indent
     top, page = canvas.y, canvas.page
@@ -286,9 +284,10 @@ def paragraph(canvas: Canvas, spans: list[Span], *, align: layout.Align = "L",
 
 def to_pdf(letter: Letter) -> bytes:
     """One letter as an A4 PDF."""
-    canvas = Canvas(_metadata(letter))
-    draw_letter(canvas, letter)
-    return canvas.output()
+    with layout.RENDERING:
+        canvas = Canvas(_metadata(letter))
+        draw_letter(canvas, letter)
+        return canvas.output()
 
 
 def _metadata(letter: Letter) -> layout.Metadata:
@@ -343,13 +342,14 @@ def plan_to_pdf(plan: Plan) -> bytes:
     """An event plan as an A4 PDF: the Markdown plan's content, laid out for print."""
     from actkit.formats.events import render_markdown
 
-    canvas = Canvas(layout.Metadata(title=_first_line(render_markdown(plan))))
-    canvas.new_page()
-    flow(canvas, markdown_blocks(render_markdown(plan)))
-    last = canvas.page
-    for page in range(1, last + 1):
-        canvas.footer(page, f"Page {page} of {last}")
-    return canvas.output()
+    with layout.RENDERING:
+        canvas = Canvas(layout.Metadata(title=_first_line(render_markdown(plan))))
+        canvas.new_page()
+        flow(canvas, markdown_blocks(render_markdown(plan)))
+        last = canvas.page
+        for page in range(1, last + 1):
+            canvas.footer(page, f"Page {page} of {last}")
+        return canvas.output()
 
 
 def _first_line(markdown: str) -> str:
@@ -384,18 +384,19 @@ def pack_to_pdf(
     """Every letter of a batch in one PDF, each from a new page, after a cover sheet that
     says whose letter starts on which page; rows that failed are listed at the end."""
     ordered = sorted(letters, key=lambda entry: entry.row)
-    canvas = Canvas(layout.Metadata(title=title))
-    cover_pages = max(1, math.ceil(len(ordered) / COVER_ROWS_PER_PAGE))
-    for _ in range(cover_pages):
-        canvas.new_page()
-    starts = []
-    for entry in ordered:
-        footer = f"Row {entry.row}"
-        starts.append(draw_letter(canvas, entry.letter, footer_right=footer))
-    if failures:
-        _failures(canvas, sorted(failures, key=lambda failure: failure.row))
-    _cover(canvas, title, ordered, starts, cover_pages, bool(failures))
-    return canvas.output()
+    with layout.RENDERING:
+        canvas = Canvas(layout.Metadata(title=title))
+        cover_pages = max(1, math.ceil(len(ordered) / COVER_ROWS_PER_PAGE))
+        for _ in range(cover_pages):
+            canvas.new_page()
+        starts = []
+        for entry in ordered:
+            footer = f"Row {entry.row}"
+            starts.append(draw_letter(canvas, entry.letter, footer_right=footer))
+        if failures:
+            _failures(canvas, sorted(failures, key=lambda failure: failure.row))
+        _cover(canvas, title, ordered, starts, cover_pages, bool(failures))
+        return canvas.output()
 
 
 def _cover(canvas: Canvas, title: str, letters: Sequence[PackLetter], starts: list[int],

@@ -21,6 +21,7 @@ import copy
 import functools
 import io
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -208,14 +209,23 @@ def use_font(pdf: FPDF, face: Face, style: str, size: float) -> None:
 # and the shared parsed font is never touched, so the next document is unharmed.
 
 
+RENDERING = threading.RLock()
+"""Held while a document is drawn and written. The parsed fonts, the HarfBuzz faces (whose
+size is set before each shaping) and the width cache are shared by every document in the
+process, so documents are made one at a time (``actkit serve`` answers on several threads;
+PDF making is pure Python, so this costs no throughput)."""
+
+
 @functools.cache
 def _parsed_font(face: Face, style: str) -> TTFFont:
     """A face's font parsed once, by fpdf2's own ``add_font``, on a scratch document."""
     from fpdf import FPDF
+    from fpdf.fonts import TTFFont
 
     scratch = FPDF()
     scratch.add_font(face.family, style, font_path(face.file_for(style)[1]))
-    font: TTFFont = scratch.fonts[face.family.lower() + style]
+    font = scratch.fonts[face.family.lower() + style]
+    assert isinstance(font, TTFFont)
     if face.shaped:
         font.hbfont  # noqa: B018 - loads the HarfBuzz face once, shared by every copy
     return font
@@ -312,7 +322,7 @@ def _glyph_subset(path: str, glyph_names: frozenset[str]) -> bytes:
 
     font = TTFont(io.BytesIO(_font_bytes(path)), recalcTimestamp=False, lazy=True)
     options = subset.Options(glyph_names=True, notdef_outline=True, recommended_glyphs=True)
-    options.drop_tables += [tag for tag in font.keys() if tag not in EMBEDDED_TABLES | {"GlyphOrder"}]
+    options.drop_tables += sorted(set(font.keys()) - EMBEDDED_TABLES - {"GlyphOrder"})
     subsetter = subset.Subsetter(options)
     subsetter.populate(glyphs=sorted(glyph_names))
     subsetter.subset(font)
@@ -571,7 +581,6 @@ class Canvas:
             runs = line.placed[(x, rtl)] = list(_merged(_positions(line.words, x, rtl)))
         for piece, start in runs:
             self._piece(piece, start, baseline)
-
 
     def _piece(self, piece: Piece, x: float, baseline: float) -> None:
         pdf = self.pdf
