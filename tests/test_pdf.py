@@ -424,8 +424,9 @@ def test_fpdf2_internals_the_font_cache_relies_on() -> None:
     font = pdf.fonts["notosans"]
     assert isinstance(font, TTFFont)
     assert font.i == 1  # numbered by len(pdf.fonts) + 1
+    assert font.fontkey == "notosans" and font.cmap[ord("a")] == "a"
     for name in ("subset", "missing_glyphs", "biggest_size_pt", "desc", "ttfont", "ttffile",
-                 "is_cff", "is_cid_keyed"):  # fmt: skip
+                 "fontkey", "cmap", "is_cff", "is_cid_keyed"):  # fmt: skip
         assert hasattr(font, name), name
     shared = copy.copy(font)
     assert shared.ttfont is font.ttfont and shared.cw is font.cw

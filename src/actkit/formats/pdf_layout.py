@@ -171,7 +171,7 @@ class _Measurer:
         key = (text, face.family, style, size)
         found = self.widths.get(key)
         if found is None:
-            if len(self.widths) > 500_000:
+            if len(self.widths) > 100_000:  # some 25 MB: a long batch of personal words
                 self.widths.clear()
             use_font(self.pdf, face, style, size)
             found = self.widths[key] = self.pdf.get_string_width(text)
@@ -282,25 +282,16 @@ def _rounded_glyph_set(font: TTFFont) -> frozenset[str]:
     """The glyphs a document used plus the font's ASCII and common punctuation: most
     letters then share one small font (and one cache entry); fpdf2 still embeds only the
     glyphs used."""
-    used = frozenset(font.subset.get_all_glyph_names())
-    return used | _common_glyphs(str(font.ttffile))
+    common = _COMMON_GLYPHS.get(font.fontkey)
+    if common is None:
+        cmap = font.cmap  # the font's own character map, read once by fpdf2
+        wanted = (*ASCII_PRINTABLE, *TYPOGRAPHY)
+        common = _COMMON_GLYPHS[font.fontkey] = frozenset(cmap[c] for c in wanted if c in cmap)
+    return frozenset(font.subset.get_all_glyph_names()) | common
 
 
-@functools.cache
-def _common_glyphs(path: str) -> frozenset[str]:
-    cmap = _parsed_cmap(path)
-    return frozenset(cmap[code] for code in (*ASCII_PRINTABLE, *TYPOGRAPHY) if code in cmap)
-
-
-@functools.cache
-def _parsed_cmap(path: str) -> dict[int, str]:
-    from fontTools.ttLib import TTFont
-
-    font = TTFont(path, lazy=True)
-    try:
-        return dict(font.getBestCmap())
-    finally:
-        font.close()
+_COMMON_GLYPHS: dict[str, frozenset[str]] = {}
+"""By font key (one file per key, see ``use_font``)."""
 
 
 EMBEDDED_TABLES = frozenset(
@@ -440,14 +431,16 @@ def words(spans: Sequence[Span]) -> list[Word]:
     return found
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=512)
 def lay_out(spans: tuple[Span, ...], width: float, size: float) -> tuple[Line, ...]:
     """The lines of a paragraph, cached: the letters of a batch share most of their text,
-    and measuring and breaking it again for every letter was a third of the drawing time."""
+    and measuring and breaking it again for every letter was a third of the drawing time.
+    A template's paragraphs come back in every letter and so stay in the cache; each
+    supporter's own words soon leave it (a long paragraph takes some 60 kB here)."""
     return tuple(break_lines(words(spans), width, size))
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=1024)
 def single_line(spans: tuple[Span, ...], size: float) -> Line:
     """Spans as one line, however long (a footer, a table cell), cached like ``lay_out``."""
     return _line(words(spans), size)
