@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import statistics
 import time
 from datetime import date
@@ -103,6 +104,8 @@ def main() -> None:
     arguments = parser.parse_args()
 
     batch = letters(arguments.letters)
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"{os.cpu_count()} cores, load average {load} (wall figures fall when it is high)")
     singles(batch)  # first, so that it does not profit from the pack's warm caches
     pack(batch)
 
