@@ -3,6 +3,7 @@
     python benchmarks/batch.py                  # 10,000 rows at 20 ms latency, then 100,000
     python benchmarks/batch.py --rows 2000 --latency 0.05 --big-rows 0
     python benchmarks/batch.py --workdir /dev/shm --big-rows 0   # without the disk's swings
+    python benchmarks/batch.py --render-only --workdir /dev/shm  # render-and-write only
 
 Prints rows/s, wall time, HTTP requests by endpoint and peak RSS for a cold-cache run and
 a warm-cache run (run as a subprocess, exactly as a user would), then times the
@@ -10,7 +11,9 @@ render-and-write phase against a bare Jinja2 render-and-write loop over the same
 Targets (issues 4 and 13): 10,000 rows in under 10 s at 20 ms; requests <= ceil(N/100) + 2 x
 distinct constituencies; warm cache sends no postcode or MP requests; 100,000 rows in under
 60 s at 20 ms with peak RSS under 200 MB and no folder over 1,000 letters (the batch shards
-its output); render-and-write at least half the speed of the bare loop.
+its output); render-and-write for .txt and .md at least 70% of the bare loop's rate
+(moonshot 80%), as a batch runs by default (one process per core), with the one-process
+figure beside it.
 """
 
 from __future__ import annotations
@@ -177,34 +180,45 @@ def largest_folder(out: Path) -> int:
     return max((sum(1 for _ in folder.iterdir()) for folder in folders), default=0)
 
 
+RENDER_TARGET, RENDER_MOONSHOT = 0.70, 0.80
+
+
 def render_ceiling(csv_path: Path, workdir: Path, fmt: str, trials: int = 3) -> None:
     """actkit's render-and-write phase vs a bare Jinja2 render-and-write loop, same rows.
 
-    The two alternate, each after an ``os.sync()``, and the medians are compared: this
+    The runs alternate, each after an ``os.sync()``, and the medians are compared: this
     disk's speed swings several-fold as dirty pages are flushed, so a single run of each
     measures the disk as much as the code.
     """
-    ours, bare = [], []
+    ours, alone, bare = [], [], []
     for trial in range(trials):
         os.sync()
-        ours.append(_actkit_render_rate(csv_path, workdir / f"actkit{trial}", fmt))
+        ours.append(_actkit_render_rate(csv_path, workdir / f"actkit{fmt}{trial}", fmt))
         os.sync()
-        bare.append(_bare_render_rate(csv_path, workdir / f"bare{trial}"))
+        alone.append(_actkit_render_rate(csv_path, workdir / f"alone{fmt}{trial}", fmt, jobs=1))
+        os.sync()
+        bare.append(_bare_render_rate(csv_path, workdir / f"bare{fmt}{trial}"))
     ours_rate, bare_rate = statistics.median(ours), statistics.median(bare)
+    ratio = ours_rate / bare_rate
+    verdict = "MISSED" if ratio < RENDER_TARGET else "met"
+    moonshot = "met" if ratio >= RENDER_MOONSHOT else "missed"
     print(
-        f"render-and-write (median of {trials}): actkit {ours_rate:,.0f} rows/s vs bare Jinja2 "
-        f"loop {bare_rate:,.0f} rows/s = {ours_rate / bare_rate:.0%} of the ceiling "
-        "(target >= 50%)"
+        f"render-and-write .{fmt} (median of {trials}): actkit {ours_rate:,.0f} rows/s vs bare "
+        f"Jinja2 loop {bare_rate:,.0f} rows/s = {ratio:.0%} of the ceiling (target >= "
+        f"{RENDER_TARGET:.0%}: {verdict}; moonshot {RENDER_MOONSHOT:.0%}: {moonshot})"
     )
     print(
-        "  trials, rows/s: actkit "
+        f"  one process (--jobs 1): {statistics.median(alone):,.0f} rows/s = "
+        f"{statistics.median(alone) / bare_rate:.0%}; trials, rows/s: actkit "
         + ", ".join(f"{r:,.0f}" for r in ours)
+        + "; one process "
+        + ", ".join(f"{r:,.0f}" for r in alone)
         + "; bare "
         + ", ".join(f"{r:,.0f}" for r in bare)
     )
 
 
-def _actkit_render_rate(csv_path: Path, out: Path, fmt: str) -> float:
+def _actkit_render_rate(csv_path: Path, out: Path, fmt: str, jobs: int | None = None) -> float:
     """The batch's own render-and-write phase (pass 2), offline so no lookups are timed."""
     from actkit.batch import BatchOptions, prepare
 
@@ -214,6 +228,7 @@ def _actkit_render_rate(csv_path: Path, out: Path, fmt: str) -> float:
         fmt=fmt,  # type: ignore[arg-type]
         letter_date=date(2026, 11, 25),
         offline=True,
+        jobs=jobs,
     )
     report = prepare(csv_path, options).run()
     return report.written / report.seconds["write"]
@@ -256,6 +271,9 @@ def main() -> None:
         default=None,
         help="where the letters are written, e.g. /dev/shm to time the CPU without the disk",
     )
+    parser.add_argument(
+        "--render-only", action="store_true", help="only the render-and-write comparison"
+    )
     options = parser.parse_args()
 
     standin = StandIn()
@@ -272,6 +290,11 @@ def main() -> None:
         print(
             f"{options.rows:,} supporters, {postcodes:,} distinct postcodes, {seats} constituencies"
         )
+        if options.render_only:
+            for fmt in ("txt", "md") if options.format in ("txt", "md") else (options.format,):
+                render_ceiling(csv_path, work, fmt)
+            server.shutdown()
+            return
         cold = timed_batch(
             "cold cache",
             csv_path,
@@ -298,7 +321,8 @@ def main() -> None:
             options.format,
         )
         print(f"  warm-cache lookups sent: {sum(warm.values())} (target 0)")
-        render_ceiling(csv_path, work, options.format)
+        for fmt in ("txt", "md") if options.format in ("txt", "md") else (options.format,):
+            render_ceiling(csv_path, work, fmt)
         if options.big_rows:
             big = work / "big.csv"
             make_supporters(big, options.big_rows)

@@ -19,6 +19,8 @@ from typing import Any
 
 import docx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.fakes import FakeServices
 from tests.helpers import run
@@ -309,6 +311,13 @@ def test_file_names_keep_non_latin_names_readable(name: str, expected: str) -> N
     from actkit.fileio import slug
 
     assert slug(name) == expected
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_the_quick_ascii_slug_is_the_unicode_slug(name: str) -> None:
+    from actkit.fileio import _unicode_slug, slug
+
+    assert slug(name) == _unicode_slug(name, 40)
 
 
 # --- .docx and other formats take any text --------------------------------------------------

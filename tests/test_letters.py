@@ -442,3 +442,68 @@ def test_formats_fill_a_form_exactly_as_they_format_a_full_body(name: str, perso
         unfilled = dataclasses.replace(letter, body_form=None)
         for fmt in ("txt", "md"):
             assert render_format(letter, fmt) == render_format(unfilled, fmt)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    name=SENDER_TEXT,
+    party=SENDER_TEXT,
+    email=SENDER_TEXT,
+    seat=SENDER_TEXT,
+    personal=SENDER_TEXT,
+)
+def test_one_render_for_every_recipient_matches_a_render_for_each(
+    name: str, party: str, email: str, seat: str, personal: str
+) -> None:
+    """A batch renders the template once for every MP and fills each MP's values in: the
+    letter must be the one a render for that MP gives."""
+    from actkit.errors import EmptyLetter
+    from actkit.models import Constituency
+
+    mp = dataclasses.replace(MP, name=name, full_title=f"{name} MP", party=party, email=email)
+    constituency = Constituency(seat, "E14000001")
+    for template in ("syria-civilians", "meeting-request", "follow-up", "thank-you"):
+        renderer = _renderers(template)
+        outcomes = []
+        for plain in (True, False):
+            renderer._plain_recipient_values = plain
+            renderer._by_shape.clear()
+            try:
+                outcomes.append(
+                    renderer.render(
+                        mp=mp,
+                        constituency=constituency,
+                        sender=SENDER,
+                        personal=personal,
+                        letter_date=DAY,
+                    )
+                )
+            except EmptyLetter:
+                outcomes.append(None)
+            finally:
+                renderer._plain_recipient_values = True
+                renderer._by_shape.clear()
+        shared, own = outcomes
+        assert shared == own
+        if shared is not None and own is not None:
+            assert render_format(shared, "txt") == render_format(own, "txt")
+
+
+@pytest.mark.parametrize(
+    ("body", "plain"),
+    [
+        ("Dear {{ mp.address_as }} of {{ rep.constituency | trim }}", True),
+        ("{% if mp.email %}{{ mp.email }}{% endif %}{{ rep.role }}", True),
+        ("{% if rep.body == 'commons' %}MP{% endif %}", True),
+        ("{{ mp.name | upper }}", False),
+        ("{{ mp.name ~ '!' }}", False),
+        ("{% for k in mp %}{{ k }}{% endfor %}", False),
+        ("{% if mp.party == 'Labour' %}x{% endif %}", False),
+    ],
+)
+def test_which_templates_render_once_for_every_recipient(
+    tmp_path: Path, body: str, plain: bool
+) -> None:
+    facts = {f.id: f for f in parse_facts(FACTS_YAML, "facts.yaml")}
+    renderer = LetterRenderer(make_template(tmp_path, body), facts)
+    assert renderer._plain_recipient_values is plain

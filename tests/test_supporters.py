@@ -128,3 +128,16 @@ def test_column_choices_are_checked() -> None:
     )
     with pytest.raises(InvalidInput, match="unknown field 'phone'"):
         parse_column_choices(["phone=Mobile"])
+
+
+@given(st.lists(st.text(max_size=20), min_size=0, max_size=7))
+def test_the_one_column_a_field_reading_is_the_general_one(cells: list[str]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "s.csv"
+        path.write_text("Name,Address,Postcode,Email,Personal\n", encoding="utf-8")
+        supporters = SupporterFile(path)
+        quick = supporters._supporter(2, cells)
+        supporters._one_column_each = None
+        assert quick == supporters._supporter(2, cells)

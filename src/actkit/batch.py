@@ -48,14 +48,15 @@ from actkit.drafting import (
 )
 from actkit.errors import ActkitError, ExitCode, InvalidInput, OutputExists
 from actkit.fileio import TEMP_SUFFIX, atomic_write, sweep_temporary_files
-from actkit.formats.letters import Format
+from actkit.formats.letters import Format, encoded
 from actkit.http import HttpClient
 from actkit.letters import DEFAULT_MAX_FACT_AGE_DAYS, LetterRenderer, Sender
 from actkit.models import HOUSE_OF_COMMONS_ADDRESS, MP, Constituency
 from actkit.postcodes import normalise_postcode
 from actkit.representatives import Resolution, resolve_many
 from actkit.supporters import ColumnMap, SupporterFile, supporter_identity
-from actkit.text import FORMULA_START, neutralise_formula
+from actkit.text import FORMULA_START, neutralise_row
+from actkit.workers import draft_in_processes, worker_count
 
 MANIFEST = "manifest.csv"
 RUN_RECORD = "batch.json"
@@ -115,6 +116,8 @@ class BatchOptions:
     """Hand each letter to ``on_result`` too (for a print pack or a mail-merge file)."""
     to: str = "mp"
     """Who each supporter writes to (``actkit.bodies.registry.RECIPIENTS``)."""
+    jobs: int | None = None
+    """Processes drafting letters (``--jobs``); None: one per core for large batches."""
 
 
 @dataclass
@@ -154,6 +157,18 @@ class BatchReport:
     representatives: set[str] = field(default_factory=set)
     """Distinct representatives written to (body and name), for ``--to`` other than mp."""
 
+    def absorb(self, other: BatchReport) -> None:
+        """Add the counts of rows another process drafted (``actkit.workers``)."""
+        self.written += other.written
+        self.skipped.update(other.skipped)
+        self.failed.update(other.failed)
+        self.constituencies |= other.constituencies
+        self.mps |= other.mps
+        self.offline_rows += other.offline_rows
+        self.offline_postcode_rows += other.offline_postcode_rows
+        self.representatives |= other.representatives
+        self.notes.extend(note for note in other.notes if note not in self.notes)
+
     @property
     def failed_rows(self) -> int:
         return sum(self.failed.values())
@@ -190,7 +205,7 @@ def prepare(csv_path: Path, options: BatchOptions) -> Batch:
     renderer = LetterRenderer(
         template, load_facts(options.campaign), max_fact_age_days=options.max_fact_age_days
     )
-    _rehearse(renderer, options.letter_date)
+    _rehearse(renderer, options.letter_date, options.fmt)
     record = {
         "template": template.name,
         "template_digest": hashlib.blake2b(
@@ -210,9 +225,13 @@ def prepare(csv_path: Path, options: BatchOptions) -> Batch:
     return Batch(supporters, renderer, options, record, earlier)
 
 
-def _rehearse(renderer: LetterRenderer, letter_date: date) -> None:
+def _rehearse(renderer: LetterRenderer, letter_date: date, fmt: Format) -> None:
     """Render the template once with stand-in values, with and without personal words, so
-    a template that fails for everyone stops the batch before any work."""
+    a template that fails for everyone stops the batch before any work.
+
+    Each letter is also formatted, which loads what the format needs (the Markdown parser,
+    the .docx package, the PDF fonts) once, here, before any worker process is forked.
+    """
     mp = MP(
         name="A Member",
         full_title="A Member MP",
@@ -224,13 +243,16 @@ def _rehearse(renderer: LetterRenderer, letter_date: date) -> None:
     )
     sender = Sender("A Supporter", ("1 A Street", "A Town"), "SW1A 1AA", "a@example.org")
     for personal in ("", "A few words of my own."):
-        renderer.render(
+        letter = renderer.render(
             mp=mp,
             constituency=Constituency("A Constituency", "E14000000"),
             sender=sender,
             personal=personal,
             letter_date=letter_date,
         )
+        # A problem here (an .eml without an address) fails the rows it concerns, later.
+        with contextlib.suppress(Exception):
+            encoded(letter, fmt)
 
 
 @dataclass
@@ -351,10 +373,21 @@ class Batch:
                 with_mps=options.to == "mp",
             )
             expand = _recipients(resolution, options, owned_http, self.renderer, report)
+            # Several processes once every answer is in (forking waits for the lookups);
+            # one when a caller wants each letter back (a print pack), or few rows.
+            workers = 1 if on_result else worker_count(options.jobs, scan.to_do)
+            if workers > 1:
+                resolution.settle()
             report.seconds["lookup"] = time.perf_counter() - started - report.seconds["scan"]
             with resolution:
                 _write_letters(
-                    self, drafter, resolution, report, scan, progress, stop, expand, on_result
+                    self,
+                    drafter,
+                    resolution,
+                    report,
+                    scan,
+                    _Hooks(progress, stop, expand, on_result),
+                    workers,
                 )
             report.requests = dict(owned_http.requests_sent)
             report.notes[:0] = resolution.notes
@@ -554,43 +587,102 @@ def _group_body(to: str) -> str:
     return (group.body_id or "") if group else ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Hooks:
+    """What the caller hears and says while letters are written."""
+
+    progress: Progress | None
+    stop: threading.Event | None
+    expand: Callable[[Job], list[Job]] | None
+    on_result: Callable[[RowResult], None] | None
+
+
 def _write_letters(
     batch: Batch,
     drafter: Drafter,
     resolution: Resolution,
     report: BatchReport,
     scan: _Scan,
-    progress: Progress | None,
-    stop: threading.Event | None,
-    expand: Callable[[Job], list[Job]] | None,
-    on_result: Callable[[RowResult], None] | None = None,
+    hooks: _Hooks,
+    workers: int = 1,
 ) -> None:
     """Pass 2: draft each row's letters, appending their outcomes to the manifest."""
     writing = time.perf_counter()
+    expand, stop = hooks.expand, hooks.stop
 
-    def jobs() -> Iterator[Job]:
-        for supporter in batch.supporters.rows():
+    # Workers take whole shard folders when there are enough to go round: two processes
+    # adding files to one folder wait for each other on its lock.
+    shard = drafter.settings.shard_size
+    by_shard = shard and report.rows >= 2 * workers * shard
+
+    def jobs(stripe: int = 0, stripes: int = 1) -> Iterator[Job]:
+        def mine(row: int) -> bool:
+            return (row // shard if by_shard else row) % stripes == stripe
+
+        for supporter in batch.supporters.rows(keep=mine if stripes > 1 else None):
             if supporter.row not in scan.done_rows:
                 job = locate(supporter, resolution.places, scan.duplicates.get(supporter.row))
                 yield from expand(job) if expand else (job,)
 
     rows_finished: set[str] = set()
     with _manifest(report.manifest) as manifest:
-        for job in _ready_first(jobs(), resolution):
-            if stop is not None and stop.is_set():
-                report.interrupted = True  # a letter was left to write: --resume does it
-                break
-            result = drafter.draft(job)
+
+        def finish(result: RowResult) -> None:
             cells = result.manifest_cells
             manifest.writerow(_neutralised([cells.get(c, "") for c in MANIFEST_COLUMNS]))
             _count(report, result)
-            if on_result is not None:
-                on_result(result)
+            if hooks.on_result is not None:
+                hooks.on_result(result)
             # Progress is per row (a row may be several letters, one per representative).
-            if progress and cells["row"] not in rows_finished:
-                progress(1)
+            if hooks.progress and cells["row"] not in rows_finished:
+                hooks.progress(1)
             rows_finished.add(cells["row"])
+
+        if workers > 1:
+
+            def ready_jobs(stripe: int, stripes: int) -> Iterator[Job]:
+                return (with_seat(job, resolution.seat) for job in jobs(stripe, stripes))
+
+            counts = BatchReport()  # each worker counts into its own copy
+
+            def draft_row(job: Job) -> tuple[str, str]:
+                result = drafter.draft(job)
+                _count(counts, result)
+                cells = result.manifest_cells
+                return _manifest_line(cells), cells["row"]
+
+            report.interrupted = draft_in_processes(
+                ready_jobs,
+                draft_row,
+                counts,
+                workers,
+                _Results(manifest, report, hooks.progress),
+                stop,
+            )
+        else:
+            for job in _ready_first(jobs(), resolution):
+                if stop is not None and stop.is_set():
+                    report.interrupted = True  # a letter was left to write: --resume does it
+                    break
+                finish(drafter.draft(job))
     report.seconds["write"] = time.perf_counter() - writing
+
+
+@dataclass
+class _Results:
+    """The workers' manifest lines and counts, taken into this run's manifest and report."""
+
+    manifest: _FlushingWriter
+    report: BatchReport
+    progress: Progress | None
+
+    def lines(self, text: str, rows: int) -> None:
+        self.manifest.write(text)
+        if self.progress and rows:
+            self.progress(rows)
+
+    def tally(self, counted: BatchReport) -> None:
+        self.report.absorb(counted)
 
 
 PARK_LIMIT = 20_000
@@ -860,7 +952,7 @@ def _sweep(root: Path) -> None:
 
 
 @contextlib.contextmanager
-def _manifest(path: Path) -> Iterator[Any]:
+def _manifest(path: Path) -> Iterator[_FlushingWriter]:
     new = not path.exists() or path.stat().st_size == 0  # empty: killed before a flush
     with path.open("a", encoding="utf-8", newline="") as handle:
         if new:
@@ -887,12 +979,39 @@ class _FlushingWriter:
 
     def writerow(self, row: Sequence[str]) -> None:
         self.writer.writerow(row)
+        self._flush_now_and_then()
+
+    def write(self, lines: str) -> None:
+        """Lines already in CSV form (``_manifest_line``)."""
+        self.handle.write(lines)
+        self._flush_now_and_then()
+
+    def _flush_now_and_then(self) -> None:
         now = time.monotonic()
         if now - self._last_flush >= self.interval:
             self.handle.flush()
             self._last_flush = now
 
 
+class _LineBuffer:
+    """What a csv writer writes to, to get one line as text."""
+
+    line = ""
+
+    def write(self, text: str) -> None:
+        self.line = text
+
+
+_LINE = _LineBuffer()
+_LINE_WRITER = csv.writer(_LINE)
+
+
+def _manifest_line(cells: dict[str, str]) -> str:
+    """One manifest line as CSV text, as ``_FlushingWriter.writerow`` would write it."""
+    _LINE_WRITER.writerow(_neutralised([cells.get(c, "") for c in MANIFEST_COLUMNS]))
+    return _LINE.line
+
+
 def _neutralised(cells: list[str]) -> list[str]:
     """Stop a spreadsheet running a cell as a formula (CSV injection)."""
-    return [neutralise_formula(cell) for cell in cells]
+    return neutralise_row(cells)

@@ -158,7 +158,8 @@ class Drafter:
     settings: DraftSettings
     renderer: LetterRenderer
     _sent_warnings: set[str] = field(default_factory=set)
-    _folders: set[str] = field(default_factory=set)
+    _folders: dict[str, str] = field(default_factory=dict)
+    """Each shard folder made so far, as the path its letters are written to."""
 
     def draft(self, job: Job) -> RowResult:
         supporter = job.supporter
@@ -257,18 +258,20 @@ class Drafter:
         settings = self.settings
         folder = shard_folder(supporter.row, settings.shard_size) if settings.shard_size else ""
         name = self._free_name(folder, supporter, to_whom)
-        directory = settings.out_dir / folder if folder else settings.out_dir
+        directory = self._folders.get(folder)
         try:
-            if folder not in self._folders:
-                directory.mkdir(mode=0o700, exist_ok=True)
-                self._folders.add(folder)
+            if directory is None:
+                path = settings.out_dir / folder if folder else settings.out_dir
+                path.mkdir(mode=0o700, exist_ok=True)
+                directory = self._folders[folder] = os.fspath(path)
             write_file(directory, name, encoded(letter, settings.fmt))
         except OSError as error:
             problem = error.strerror or str(error)
             if error.errno in _ONE_FILE_ERRNOS:
                 raise _RowProblem(Reason.WRITE_ERROR, f"cannot write {name}: {problem}") from None
             raise BatchStopped(
-                f"cannot write to {directory}: {problem}; fix that and run the same command "
+                f"cannot write to {settings.out_dir / folder if folder else settings.out_dir}: "
+                f"{problem}; fix that and run the same command "
                 "with --resume to finish the batch"
             ) from None
         return f"{folder}/{name}" if folder else name
@@ -335,7 +338,7 @@ def _sender(supporter: Supporter, postcode: str) -> Sender:
     )
 
 
-def write_file(folder: Path, name: str, content: str | bytes) -> None:
+def write_file(folder: Path | str, name: str, content: str | bytes) -> None:
     """Atomic write for thousands of small files: a fixed temporary name, then a rename.
 
     No fsync: losing the last few drafts in a power cut is acceptable (a resume redoes any
@@ -389,7 +392,19 @@ def with_seat(job: Job, seat_of: Callable[[str], SeatAnswer]) -> Job:
     if not gss:
         return job
     try:
-        return replace(job, seat=seat_of(gss))
+        seat = seat_of(gss)
     except Exception as error:  # a bug in one MP's lookup: that MP's rows fail, not the batch
         message = f"unexpected error looking up the MP ({type(error).__name__}: {error})"
         return replace(job, lookup_error=f"{message}; please report it")
+    # Built directly: dataclasses.replace costs several times more, once per letter.
+    return Job(
+        job.supporter,
+        job.postcode,
+        job.postcode_error,
+        job.place,
+        seat,
+        job.duplicate_of,
+        job.lookup_error,
+        job.recipient,
+        job.recipient_problem,
+    )

@@ -84,8 +84,12 @@ def _parse_common(address: str) -> EmailAddress | None:
         return None
     unicode_domain, ascii_domain = checked
     normalised = f"{local_part}@{unicode_domain}"
-    longest = max(address, normalised, f"{local_part}@{ascii_domain}", key=_utf8_length)
-    if _utf8_length(longest) > MAX_LENGTH:
+    if address.isascii() and unicode_domain.isascii():  # one byte a character
+        longest = max(len(address), len(normalised), len(local_part) + 1 + len(ascii_domain))
+    else:
+        forms = (address, normalised, f"{local_part}@{ascii_domain}")
+        longest = max(len(form.encode("utf-8")) for form in forms)
+    if longest > MAX_LENGTH:
         return None
     return EmailAddress(normalised, local_part, unicode_domain, ascii_domain, False)
 
@@ -100,10 +104,6 @@ def _checked_domain(domain: str) -> tuple[str, str] | None:
     except EmailNotValidError:
         return None  # the full check gives the reason
     return checked.domain, checked.ascii_domain
-
-
-def _utf8_length(text: str) -> int:
-    return len(text.encode("utf-8"))
 
 
 def check_email(value: object, *, what: str = "email address") -> str:

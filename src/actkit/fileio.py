@@ -132,6 +132,7 @@ def sweep_temporary_files(directory: Path) -> int:
 
 
 _NOT_WORD_RUN = re.compile(r"-{2,}")
+_ASCII_NOT_WORD = re.compile(r"[^a-z0-9]+")
 _COMBINING_MARK = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _WINDOWS_RESERVED = frozenset(
     {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{n}" for n in range(10))}
@@ -145,6 +146,14 @@ def slug(text: str, *, max_length: int = 40) -> str:
     as they are ("محمد", "张伟"), so every supporter's file can be found by name. Nothing
     in ``text`` can add a path separator, a leading dot or a reserved device name.
     """
+    if text.isascii():
+        # ASCII letters and digits are kept and everything else separates words, as in
+        # ``_unicode_slug``: the same slug, without a pass per character.
+        return _finish_slug(_ASCII_NOT_WORD.sub("-", text.lower()), max_length)
+    return _unicode_slug(text, max_length)
+
+
+def _unicode_slug(text: str, max_length: int) -> str:
     folded = _COMBINING_MARK.sub("", unicodedata.normalize("NFKD", text))
     # Letters, digits and the marks other scripts write letters with (Devanagari vowel
     # signs, Arabic vowels); everything else separates words.
@@ -152,7 +161,11 @@ def slug(text: str, *, max_length: int = 40) -> str:
         c if unicodedata.category(c)[0] in "LNM" else "-"
         for c in unicodedata.normalize("NFC", folded).lower()
     )
-    cleaned = _NOT_WORD_RUN.sub("-", kept).strip("-")
+    return _finish_slug(_NOT_WORD_RUN.sub("-", kept), max_length)
+
+
+def _finish_slug(kept: str, max_length: int) -> str:
+    cleaned = kept.strip("-")
     cleaned = cleaned[:max_length].rstrip("-")
     if cleaned in _WINDOWS_RESERVED:
         cleaned += "-"

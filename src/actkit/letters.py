@@ -85,20 +85,38 @@ class Reference:
     fact: Fact
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # identity: compared and hashed per letter
-class BodyForm:
-    """A body rendered once for many letters (one recipient, one shape), and the values
-    that fill it for this letter.
+@dataclass(eq=False)
+class SharedForm:
+    """A letter to one recipient, rendered once for every sender whose values have the
+    same shape (which of them are empty), with the sender's values left as slots.
 
-    Output formats use it to format the shared text once per form and only the values per
-    letter (a batch's "render once, fill many"); ``body`` is the filled text, so a letter
-    whose body was replaced since is formatted from its body as usual (``Letter.form``).
+    A batch's letters to one MP refer to it (``BodyForm``); output formats keep their
+    layout of it in ``layouts``, so each format lays the shared text out once and only
+    fills in each sender's values ("render once, fill many").
     """
 
-    parts: tuple[str, ...]
-    """Text, a value's index (as text), text, ...: one tuple object per form."""
+    parts: tuple[str | int, ...]
+    """Text, the index of a row value, text, ...: the body with the sender's values out."""
+    cited: tuple[str, ...]
+    references: tuple[Reference, ...]
+    warnings: tuple[str, ...]
+    words: bytes
+    """The body's words less names and addresses, for ``Letter.form_digest``."""
+    mp: MP
+    constituency: Constituency
+    date: date
+    layouts: dict[str, Any] = field(default_factory=dict)
+    """Each output format's layout of this form, made when first needed."""
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # identity: compared and hashed per letter
+class BodyForm:
+    """A letter's ``SharedForm`` and the values that fill it."""
+
+    shared: SharedForm
     values: tuple[str, ...]
     body: str
+    """The filled body, as the letter has it (``Letter.form`` checks the two agree)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +146,20 @@ class Letter:
 
     @property
     def form(self) -> BodyForm | None:
-        """``body_form`` if it still describes ``body`` (a copy made with another body
-        keeps the old form: it is ignored)."""
+        """``body_form`` if it still describes this letter (a copy made with another body,
+        recipient, date or references keeps the old form: it is then ignored)."""
         form = self.body_form
-        return form if form is not None and form.body is self.body else None
+        if form is None:
+            return None
+        shared = form.shared
+        same = (
+            form.body is self.body
+            and shared.mp is self.mp
+            and shared.constituency is self.constituency
+            and shared.references is self.references
+            and shared.date == self.date
+        )
+        return form if same else None
 
     @property
     def date_text(self) -> str:
@@ -228,6 +256,23 @@ def _with_row_values(context: dict[str, Any], values: list[str]) -> dict[str, An
     return changed
 
 
+# The recipient's values, and their stand-ins when one render serves every recipient.
+_RECIPIENT_KEYS = ("name", "full_title", "address_as", "party", "email", "constituency")
+_RECIPIENT_PLACEHOLDERS = tuple(f"\ue012{index}\ue013" for index in range(len(_RECIPIENT_KEYS)))
+_RECIPIENT_PLACEHOLDER = re.compile("\ue012(\\d)\ue013")
+_RECIPIENT_ROOTS = ("mp", "rep")
+
+
+def _with_recipient_stand_ins(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with each non-empty recipient value replaced by its stand-in (an empty
+    one stays empty: templates may test it)."""
+    recipient = dict(context["rep"])
+    for key, stand_in in zip(_RECIPIENT_KEYS, _RECIPIENT_PLACEHOLDERS, strict=True):
+        if recipient[key]:
+            recipient[key] = stand_in
+    return {**context, "rep": recipient, "mp": dict(recipient)}
+
+
 def _names_and_addresses(context: dict[str, Any]) -> list[str]:
     """The context values that differ between otherwise identical letters."""
     mp, sender = context["mp"], context["sender"]
@@ -263,6 +308,52 @@ def _uses_row_values_plainly(tree: nodes.Template) -> bool:
             allowed.add(id(name))
     uses = [n for n in tree.find_all(nodes.Name) if n.name in ("sender", "personal")]
     return all(id(name) in allowed for name in uses)
+
+
+def _uses_recipient_values_plainly(tree: nodes.Template) -> bool:
+    """True when the template only prints the recipient's values as they are (or trimmed)
+    and only tests whether they are empty; ``role`` and ``body`` may be used any way (a
+    render by substitution is per role and body)."""
+    allowed: set[int] = set()
+    for output in tree.find_all(nodes.Output):
+        allowed.update(id(name) for name in map(_plain_recipient_value, output.nodes) if name)
+    for branch in tree.find_all(nodes.If):
+        test = branch.test.node if isinstance(branch.test, nodes.Not) else branch.test
+        name = _plain_recipient_value(test)
+        if name is not None:
+            allowed.add(id(name))
+    for attribute in tree.find_all(nodes.Getattr):
+        node = attribute.node
+        if isinstance(node, nodes.Name) and attribute.attr in ("role", "body"):
+            allowed.add(id(node))
+    uses = [n for n in tree.find_all(nodes.Name) if n.name in _RECIPIENT_ROOTS]
+    return all(id(name) in allowed for name in uses)
+
+
+def _plain_recipient_value(expression: nodes.Node) -> nodes.Name | None:
+    expression = _untrimmed(expression)
+    if (
+        isinstance(expression, nodes.Getattr)
+        and isinstance(expression.node, nodes.Name)
+        and expression.node.name in _RECIPIENT_ROOTS
+        and expression.attr in _RECIPIENT_KEYS
+    ):
+        return expression.node
+    return None
+
+
+def _untrimmed(expression: nodes.Node) -> nodes.Node:
+    """``x`` for ``x | trim`` (values are trimmed already), else the expression itself."""
+    if (
+        isinstance(expression, nodes.Filter)
+        and expression.name == "trim"
+        and not (
+            expression.args or expression.kwargs or expression.dyn_args or expression.dyn_kwargs
+        )
+        and expression.node is not None
+    ):
+        return expression.node
+    return expression
 
 
 def _plain_row_value(expression: nodes.Node) -> nodes.Name | None:
@@ -312,17 +403,6 @@ def _compile_tree(tree: nodes.Template) -> Any:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Filled:
-    """A body rendered by substitution: its form, the filled text, what it cites."""
-
-    parts: tuple[str, ...]
-    values: tuple[str, ...]
-    body: str
-    cited: tuple[str, ...]
-    digest: bytes
-
-
 class LetterRenderer:
     """A compiled template plus the facts it may cite; render once per recipient."""
 
@@ -338,7 +418,8 @@ class LetterRenderer:
         self._functions = _FactFunctions(facts)
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
-        self._by_shape: dict[tuple[Any, ...], tuple[tuple[str, ...], tuple[str, ...], bytes]] = {}
+        self._by_shape: dict[tuple[Any, ...], SharedForm] = {}
+        self._for_any: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
         self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
@@ -357,6 +438,7 @@ class LetterRenderer:
         twin = copy.copy(self)
         twin._extra = {**self._extra, **variables}
         twin._by_shape = {}  # renders by substitution are not used with extra variables
+        twin._for_any = {}
         return twin
 
     def _compile(self, source: str) -> Any:
@@ -366,6 +448,7 @@ class LetterRenderer:
         if folding.problems:
             raise FactsProblem("\n".join(folding.problems))
         self._plain_row_values = _uses_row_values_plainly(tree)
+        self._plain_recipient_values = _uses_recipient_values_plainly(tree)
         return _compile_tree(tree)
 
     def render(
@@ -389,23 +472,28 @@ class LetterRenderer:
             return {**base, **extra} if extra else base
 
         if self._plain_row_values and not extra:
-            values = [
-                _safe(sender.name),
-                _safe(sender.postcode),
-                _safe(sender.email),
-                markdown_escape(personal_text),
-            ]  # in the order of _ROW_VALUES
-            form = self._render_by_substitution(
-                values, context, (mp, constituency, letter_date, role, body_id)
+            filled = self._render_by_substitution(
+                (
+                    _safe(sender.name),
+                    _safe(sender.postcode),
+                    _safe(sender.email),
+                    markdown_escape(personal_text),
+                ),  # in the order of _ROW_VALUES
+                context,
+                (mp, constituency, letter_date, role, body_id),
             )
-            body, cited, form_digest = form.body, form.cited, form.digest
-            body_form: BodyForm | None = BodyForm(form.parts, form.values, form.body)
+            shared = filled.shared
+            body, references, warnings = filled.body, shared.references, shared.warnings
+            form_digest = hashlib.blake2b(
+                shared.words + filled.values[-1].encode(), digest_size=16
+            ).digest()
         else:
-            body_form = None
+            filled = None
             full_context = context()
             body, cited = _number_citations(self._run(self._body, full_context))
             body = _tidy(body)
             form_digest = _digest_without(body, _names_and_addresses(full_context))
+            references, warnings = self._references(cited), self._warnings(cited, letter_date)
         subject = self._fixed_subject or one_line(
             _CITED.sub("", self._run(self._subject, context()))
         )
@@ -417,46 +505,97 @@ class LetterRenderer:
             mp=mp,
             constituency=constituency,
             body=body,
-            references=self._references(cited),
+            references=references,
             source=source,
             has_personal=bool(personal_text),
-            warnings=self._warnings(cited, letter_date),
+            warnings=warnings,
             form_digest=form_digest,
             body_id=body_id,
             role=role,
-            body_form=body_form,
+            body_form=filled,
         )
 
     def _render_by_substitution(
-        self, values: list[str], context: Callable[[], dict[str, Any]], recipient: tuple[Any, ...]
-    ) -> _Filled:
-        """Render once per MP and per which sender values are empty, then fill them in.
+        self,
+        values: tuple[str, str, str, str],
+        context: Callable[[], dict[str, Any]],
+        recipient: tuple[MP, Constituency, date, str, str],
+    ) -> BodyForm:
+        """Render once per recipient and per which sender values are empty, then fill
+        them in.
 
         Only used when the template inserts the sender's values as they are and tests
         them only for being empty (see ``_uses_row_values_plainly``), so the result is the
         same as a full render; a batch writing to one MP over and over skips the template.
         """
-        shape = tuple(bool(value) for value in values)
-        key = (*recipient, shape)
-        cached = self._by_shape.get(key)
-        if cached is None:
+        mp, constituency, letter_date, role, body_id = recipient
+        shape = (bool(values[0]), bool(values[1]), bool(values[2]), bool(values[3]))
+        # Keyed by identity, checked below: a batch passes the same MP object for every
+        # letter to that MP, and hashing its fields for every letter costs more.
+        key = (id(mp), id(constituency), letter_date, role, body_id, shape)
+        shared = self._by_shape.get(key)
+        if shared is None or shared.mp is not mp or shared.constituency is not constituency:
             if len(self._by_shape) >= 4096:  # bounded: a batch has at most 650 MPs
                 self._by_shape.clear()
-            stand_ins = _with_row_values(
-                context(),
-                [p if filled else "" for p, filled in zip(_ROW_PLACEHOLDERS, shape, strict=True)],
+            shared = self._by_shape[key] = self._shared_form(context, shape, recipient)
+        parts = shared.parts
+        body = "".join([values[p] if isinstance(p, int) else p for p in parts])
+        return BodyForm(shared, values, body)
+
+    def _shared_form(
+        self,
+        context: Callable[[], dict[str, Any]],
+        shape: tuple[bool, ...],
+        recipient: tuple[MP, Constituency, date, str, str],
+    ) -> SharedForm:
+        mp, constituency, letter_date, _, _ = recipient
+        stand_ins = _with_row_values(
+            context(),
+            [p if filled else "" for p, filled in zip(_ROW_PLACEHOLDERS, shape, strict=True)],
+        )
+        if self._plain_recipient_values:
+            body, cited = self._for_any_recipient(stand_ins, shape, recipient)
+            values = stand_ins["rep"]
+            body = _RECIPIENT_PLACEHOLDER.sub(
+                lambda found: values[_RECIPIENT_KEYS[int(found.group(1))]], body
             )
+        else:
             body, cited = _number_citations(self._run(self._body, stand_ins))
             body = _tidy(body)
-            parts = tuple(_PLACEHOLDER.split(body))  # text, index, text, index, ..., text
-            # The sender's stand-ins go with the names; the personal one stays, in its place.
-            shared = _digest_without(body, _names_and_addresses(stand_ins))
-            cached = self._by_shape[key] = (parts, cited, shared)
-        parts, cited, shared_words = cached
-        filled = [values[int(part)] if i % 2 else part for i, part in enumerate(parts)]
-        personal = values[-1].encode()
-        digest = hashlib.blake2b(shared_words + personal, digest_size=16).digest()
-        return _Filled(parts, tuple(values), "".join(filled), cited, digest)
+        # text, index, text, index, ..., text
+        parts = tuple(int(p) if i % 2 else p for i, p in enumerate(_PLACEHOLDER.split(body)))
+        return SharedForm(
+            parts=parts,
+            cited=cited,
+            references=self._references(cited),
+            warnings=self._warnings(cited, letter_date),
+            # The sender's stand-ins go with the names; the personal one stays, in place.
+            words=_digest_without(body, _names_and_addresses(stand_ins)),
+            mp=mp,
+            constituency=constituency,
+            date=letter_date,
+        )
+
+    def _for_any_recipient(
+        self,
+        stand_ins: dict[str, Any],
+        shape: tuple[bool, ...],
+        recipient: tuple[MP, Constituency, date, str, str],
+    ) -> tuple[str, tuple[str, ...]]:
+        """The body with stand-ins for the recipient's values too, rendered once for every
+        recipient whose values are empty in the same places (a batch to 650 MPs renders
+        the template once or twice, not 650 times). Filling the recipient's values in
+        gives the body a render for them would: the values are escaped and trimmed, with
+        no line break, so tidying the body commutes with filling them in."""
+        _, _, letter_date, role, body_id = recipient
+        filled = tuple(bool(stand_ins["rep"][key]) for key in _RECIPIENT_KEYS)
+        key = (letter_date, role, body_id, shape, filled)
+        cached = self._for_any.get(key)
+        if cached is None:
+            generic = _with_recipient_stand_ins(stand_ins)
+            body, cited = _number_citations(self._run(self._body, generic))
+            cached = self._for_any[key] = (_tidy(body), cited)
+        return cached
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  # one renderer per command; few keys
     def _references(self, cited: tuple[str, ...]) -> tuple[Reference, ...]:

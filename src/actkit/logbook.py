@@ -709,7 +709,8 @@ def batch_letters(
     """One NewLetter per letter in the batch's manifest whose file is on disk."""
     from actkit import offline
 
-    for entry in manifest_letters(folder):
+    # In spreadsheet order: a batch's manifest lists rows as they finished.
+    for entry in sorted(manifest_letters(folder), key=lambda e: (e.row, e.file)):
         path = folder / entry.file
         try:
             content = path.read_bytes()

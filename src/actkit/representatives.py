@@ -491,6 +491,17 @@ class Resolution:
         future.add_done_callback(lambda _: self._arrivals.put(gss_code))
         self._seats[gss_code] = future
 
+    def settle(self) -> None:
+        """Wait until every MP's details have arrived (or failed); fetch nothing more.
+
+        Afterwards ``seat`` never waits and no thread is left running, so the process can
+        be forked safely (``batch`` drafts in several processes).
+        """
+        self._pool.shutdown(wait=True)
+        for gss_code, answer in list(self._seats.items()):
+            if isinstance(answer, Future) and answer.exception() is None:
+                self._seats[gss_code] = answer.result()  # a failed one raises in ``seat``
+
     def note(self, message: str) -> None:
         with self._lock:
             if message not in self.notes:

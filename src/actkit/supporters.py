@@ -18,7 +18,7 @@ import codecs
 import csv
 import hashlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -181,13 +181,16 @@ class SupporterFile:
         self.delimiter = self._sniff_delimiter()
         self.headers = self._headers()
         self.columns = _map_columns(self.headers, columns)
+        self._one_column_each = _one_column_each(self.columns)
         self.lines = 0
         """Physical lines read by the last full pass (cells can span lines)."""
 
-    def rows(self) -> Iterator[Supporter]:
-        """Every data row, blank ones included (callers mark them skipped)."""
+    def rows(self, keep: Callable[[int], bool] | None = None) -> Iterator[Supporter]:
+        """Every data row, blank ones included (callers mark them skipped); with ``keep``,
+        only the rows whose number it accepts (each worker of a batch takes its own)."""
         for number, cells in self._records():
-            yield self._supporter(number, cells)
+            if keep is None or keep(number):
+                yield self._supporter(number, cells)
 
     def _records(self) -> Iterator[tuple[int, list[str]]]:
         with self._open() as handle:
@@ -250,6 +253,19 @@ class SupporterFile:
         return self.path.open(encoding=self.encoding, errors=errors, newline="")
 
     def _supporter(self, number: int, cells: list[str]) -> Supporter:
+        plain = self._one_column_each
+        if plain is not None and len(cells) > plain[-1]:
+            # The usual file, one column a field, read without the general joining rules
+            # (the same values: each is a stripped cell, or "" for a field with no column).
+            name, address, postcode, email, personal, _ = plain
+            return Supporter(
+                row=number,
+                name=one_line(cells[name].strip()),
+                address=cells[address].strip(),
+                postcode=one_line(cells[postcode].strip()),
+                email=one_line(cells[email].strip()) if email >= 0 else "",
+                personal=cells[personal].strip() if personal >= 0 else "",
+            )
         columns = self.columns
         return Supporter(
             row=number,
@@ -280,6 +296,19 @@ class SupporterFile:
                 "and postcode columns"
             )
         return [one_line(cell) for cell in header]
+
+
+def _one_column_each(columns: ColumnMap) -> tuple[int, int, int, int, int, int] | None:
+    """The column of name, address, postcode, email and personal words (-1: none) and the
+    highest of them, when no field joins several columns; else None."""
+    found = []
+    for field in ("name", "address", "postcode", "email", "personal"):
+        indices = columns.fields.get(field, ())
+        if len(indices) > 1:
+            return None
+        found.append(indices[0] if indices else -1)
+    name, address, postcode, email, personal = found
+    return name, address, postcode, email, personal, max(found)
 
 
 # Longest first: the UTF-32 little-endian mark begins with the UTF-16 one.

@@ -25,6 +25,8 @@ def one_line(value: str) -> str:
 
 def multi_line(value: str) -> str:
     """Keep paragraphs: normalise line endings, drop other control characters."""
+    if not value:
+        return value  # most rows of a batch have no personal words
     text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
     text = _CONTROL_EXCEPT_NEWLINE.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
@@ -48,6 +50,12 @@ def neutralise_formula(cell: str) -> str:
     """The one formula guard for every CSV actkit writes: a leading quote makes a
     spreadsheet show the cell as text instead of running it."""
     return f"'{cell}" if cell.startswith(FORMULA_START) else cell
+
+
+def neutralise_row(cells: list[str]) -> list[str]:
+    """``neutralise_formula`` for each cell of a row (inlined: a batch's manifest runs it
+    for every cell of every letter)."""
+    return [f"'{cell}" if cell.startswith(FORMULA_START) else cell for cell in cells]
 
 
 @functools.lru_cache(maxsize=256)

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from actkit.errors import InvalidEmail, InvalidInput, NoAnswer
 from actkit.formats import CONTENT_SECURITY_POLICY
 from actkit.formats.safe import MAX_HEADER_TEXT, shortened, text_safe
-from actkit.letters import CITATION, Letter, Reference, markdown_escape
+from actkit.letters import CITATION, Letter, Reference, SharedForm, markdown_escape
 from actkit.text import format_date
 
 if TYPE_CHECKING:
@@ -199,6 +199,12 @@ def reference_text(reference: Reference) -> tuple[str, str, str]:
 
 
 def to_text(letter: Letter) -> str:
+    form = letter.form
+    if form is not None:
+        layout = _text_layout(form.shared)
+        if layout is not None and _fills_plainly(form.values):
+            head = "\n".join(letter.sender.letterhead)
+            return head + layout.middle + _fill_text(layout.chunks, form.values) + layout.tail
     parts = [
         "\n".join(letter.sender.letterhead),
         letter.date_text,
@@ -210,73 +216,95 @@ def to_text(letter: Letter) -> str:
 
 def _text_body(letter: Letter) -> str:
     form = letter.form
-    if form is not None and _fills_plainly(form.values):
-        layout = _text_layout(form.parts)
-        if layout is not None:
-            return _fill_text(layout, form.values)
+    if form is not None:
+        layout = _text_layout(form.shared)
+        if layout is not None and _fills_plainly(form.values):
+            return _fill_text(layout.chunks, form.values)
     return "\n\n".join(map(_chunk_text, _chunks(letter.body)))
 
 
 # --- Render once, fill many ---------------------------------------------------------------
-# A batch's letters to one MP share their body but for the supporter's values (see
-# ``letters.BodyForm``). Their text is laid out once per form: paragraphs without a value
-# are formatted once, and only those holding one are formatted for each letter. The result
-# is the same as formatting the filled body (``tests/test_batch_speed.py`` checks it).
+# A batch's letters to one MP share all but the sender's values (``letters.SharedForm``).
+# Each text format lays a shared form out once: the date, the MP's address, the
+# references and every paragraph without a sender's value are formatted once, and only
+# the letterhead and the paragraphs holding a value are formatted for each letter. The
+# result is the same as formatting the whole letter (tests/test_letters.py checks it).
 
-_Piece = str | int
-"""Text, or the index of a value to fill in."""
-_Layout = tuple[str | tuple[_Piece, ...], ...]
-"""A body's chunks: formatted text, or the pieces of a chunk that holds values."""
+_Chunk = str | tuple[str | int, ...]
+"""A formatted paragraph, or the pieces (text and value indices) of one to format."""
+
+
+@dataclass(frozen=True, slots=True)
+class _TextLayout:
+    middle: str
+    """From the end of the letterhead to the start of the body."""
+    chunks: tuple[_Chunk, ...]
+    tail: str
+    """The references."""
+
+
+def _text_layout(shared: SharedForm) -> _TextLayout | None:
+    """The plain-text layout of a form (None when its body needs the careful split)."""
+    try:
+        return shared.layouts["txt"]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    chunks = _layout_chunks(shared.parts)
+    layout = None
+    if chunks is not None:
+        recipient = "\n".join((shared.mp.full_title, *shared.mp.postal_address))
+        middle = f"\n\n{format_date(shared.date)}\n\n{recipient}\n\n"
+        layout = _TextLayout(middle, chunks, _references_text(shared.references))
+    shared.layouts["txt"] = layout
+    return layout
 
 
 def _fills_plainly(values: tuple[str, ...]) -> bool:
     """Values that cannot change where the body splits into chunks (row values are trimmed
     and Markdown-escaped, so this holds unless a template does something unusual)."""
-    return not any(
-        value[:1].isspace()
-        or value[-1:].isspace()
-        or any(marker in value for marker in _CAREFUL_SPLIT)
-        for value in values
-    )
+    return not any(map(_UNPLAIN_VALUE.search, values))
 
 
-@functools.lru_cache(maxsize=1024)
-def _text_layout(parts: tuple[str, ...]) -> _Layout | None:
-    """The formatted chunks of a form, or None when it needs the careful split."""
-    texts = parts[::2]
-    if any(marker in text for text in texts for marker in _CAREFUL_SPLIT):
+# A value starting or ending with white space, or holding what ``_CAREFUL_SPLIT`` looks for.
+_UNPLAIN_VALUE = re.compile(r"\A\s|\s\Z|\n\n[ \t]|```|~~~")
+
+
+def _layout_chunks(parts: tuple[str | int, ...]) -> tuple[_Chunk, ...] | None:
+    """A body's chunks (see ``_chunks``), formatted where they hold no value."""
+    if any(isinstance(p, str) and marker in p for p in parts for marker in _CAREFUL_SPLIT):
         return None
-    chunks: list[list[_Piece]] = [[]]
-    for index, part in enumerate(parts):
-        if index % 2:
-            chunks[-1].append(int(part))
+    chunks: list[list[str | int]] = [[]]
+    for part in parts:
+        if isinstance(part, int):
+            chunks[-1].append(part)
             continue
         first, *rest = part.split("\n\n")
         chunks[-1].append(first)
         chunks.extend([piece] for piece in rest)
-    _strip_body_ends(chunks)
-    return tuple(
-        _chunk_text(pieces[0]) if len(pieces) == 1 else tuple(p for p in pieces if p != "")
-        for pieces in chunks
-    )
-
-
-def _strip_body_ends(chunks: list[list[_Piece]]) -> None:
     # As ``_chunks`` strips the body's leading and trailing newlines.
-    first, last = chunks[0], chunks[-1]
-    if isinstance(first[0], str):
-        first[0] = first[0].lstrip("\n")
-    if isinstance(last[-1], str):
-        last[-1] = last[-1].rstrip("\n")
+    if isinstance(chunks[0][0], str):
+        chunks[0][0] = chunks[0][0].lstrip("\n")
+    if isinstance(chunks[-1][-1], str):
+        chunks[-1][-1] = chunks[-1][-1].rstrip("\n")
+    # Neighbouring paragraphs without a value are joined once, here, not for each letter.
+    segments: list[_Chunk] = []
+    for pieces in chunks:
+        if len(pieces) > 1:
+            segments.append(tuple(p for p in pieces if p != ""))
+        elif segments and isinstance(segments[-1], str):
+            segments[-1] += "\n\n" + _chunk_text(str(pieces[0]))
+        else:
+            segments.append(_chunk_text(str(pieces[0])))
+    return tuple(segments)
 
 
-def _fill_text(layout: _Layout, values: tuple[str, ...]) -> str:
+def _fill_text(chunks: tuple[_Chunk, ...], values: tuple[str, ...]) -> str:
     texts = []
-    for chunk in layout:
+    for chunk in chunks:
         if isinstance(chunk, str):
             texts.append(chunk)
             continue
-        filled = "".join(values[p] if isinstance(p, int) else p for p in chunk)
+        filled = "".join([values[p] if isinstance(p, int) else p for p in chunk])
         # Personal words may be several paragraphs; each is a chunk of its own. Formatted
         # without the cache: these are one letter's own words.
         texts.extend(map(_format_chunk, filled.split("\n\n")))
@@ -382,11 +410,18 @@ def _references_text(references: tuple[Reference, ...]) -> str:
 
 
 def to_markdown(letter: Letter) -> str:
+    form = letter.form
+    if form is not None:
+        layout = _markdown_layout(form.shared)
+        values = form.values
+        body = "".join([values[p] if isinstance(p, int) else p for p in layout.parts])
+        head = _markdown_lines(letter.sender.letterhead)
+        return f"{head}{layout.middle}{body.strip()}\n{layout.tail}"
     parts = [
         _markdown_lines(letter.sender.letterhead),
         letter.date_text,
         _markdown_lines(letter.recipient_lines),
-        _markdown_body(letter),
+        CITATION.sub(r"[\1]", letter.body.strip()),
     ]
     return "\n\n".join(parts) + "\n" + _markdown_references(letter.references)
 
@@ -395,19 +430,27 @@ def _markdown_lines(lines: tuple[str, ...]) -> str:
     return "\\\n".join(markdown_escape(line) for line in lines)
 
 
-def _markdown_body(letter: Letter) -> str:
-    form = letter.form
-    if form is None:
-        return CITATION.sub(r"[\1]", letter.body.strip())
-    # Values are escaped user text and hold no citation marker: only the form's text does.
-    parts = _markdown_parts(form.parts)
-    values = form.values
-    return "".join(values[int(p)] if i % 2 else p for i, p in enumerate(parts)).strip()
+@dataclass(frozen=True, slots=True)
+class _MarkdownLayout:
+    middle: str
+    parts: tuple[str | int, ...]
+    """The body's parts with citations numbered (values hold no citation marker)."""
+    tail: str
 
 
-@functools.lru_cache(maxsize=1024)
-def _markdown_parts(parts: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(p if i % 2 else CITATION.sub(r"[\1]", p) for i, p in enumerate(parts))
+def _markdown_layout(shared: SharedForm) -> _MarkdownLayout:
+    try:
+        return shared.layouts["md"]  # type: ignore[no-any-return]
+    except KeyError:
+        pass
+    recipient = _markdown_lines((shared.mp.full_title, *shared.mp.postal_address))
+    layout = _MarkdownLayout(
+        f"\n\n{format_date(shared.date)}\n\n{recipient}\n\n",
+        tuple(p if isinstance(p, int) else CITATION.sub(r"[\1]", p) for p in shared.parts),
+        _markdown_references(shared.references),
+    )
+    shared.layouts["md"] = layout
+    return layout
 
 
 @functools.lru_cache(maxsize=64)
