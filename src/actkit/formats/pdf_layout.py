@@ -228,6 +228,10 @@ def _parsed_font(face: Face, style: str) -> TTFFont:
     assert isinstance(font, TTFFont)
     if face.shaped:
         font.hbfont  # noqa: B018 - loads the HarfBuzz face once, shared by every copy
+    # What drawing reads (the character map, widths, glyph names) is read by now. Closing
+    # the file makes sure nothing reads it later: a batch's forked workers would share its
+    # read position with this process.
+    font.ttfont.close()
     return font
 
 
