@@ -13,6 +13,11 @@ Each run is given its font here, explicitly, from the fonts' own character maps.
 Text in a script that needs shaping (Arabic, Hebrew, the Indic scripts) is shaped by
 HarfBuzz (uharfbuzz) through fpdf2; Latin, Greek, Cyrillic and CJK text is not, which
 keeps the common case fast.
+
+Why our own font loading: one letter per file (``letter batch --format pdf``) spent most of
+its time in fpdf2 parsing and subsetting whole fonts for every document. Each font is
+parsed once per process here and subset from a small cached font (see "font cache"), and
+the paragraphs a batch's letters share are laid out once (``lay_out``).
 """
 
 from __future__ import annotations
