@@ -320,9 +320,13 @@ def _glyph_subset(path: str, glyph_names: frozenset[str]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(io.BytesIO(_font_bytes(path)), recalcTimestamp=False, lazy=True)
+    # recalcBBoxes=False: cutting glyphs away changes no glyph's box, and recomputing them
+    # means decoding every outline.
+    font = TTFont(io.BytesIO(_font_bytes(path)), recalcBBoxes=False, recalcTimestamp=False,
+                  lazy=True)  # fmt: skip
+    for tag in set(font.keys()) - EMBEDDED_TABLES - {"GlyphOrder"}:
+        del font[tag]  # before subsetting, which would otherwise read the layout tables
     options = subset.Options(glyph_names=True, notdef_outline=True, recommended_glyphs=True)
-    options.drop_tables += sorted(set(font.keys()) - EMBEDDED_TABLES - {"GlyphOrder"})
     subsetter = subset.Subsetter(options)
     subsetter.populate(glyphs=sorted(glyph_names))
     subsetter.subset(font)
