@@ -2,6 +2,7 @@
 
     python benchmarks/formats.py               # 1,000 supporters, offline, each format
     python benchmarks/formats.py --rows 300 --formats txt,docx,pdf
+    python benchmarks/formats.py --jobs 1      # each batch in one process
 
 Runs ``actkit letter batch --offline`` as a user would (a subprocess, start-up included) on
 the same spreadsheet once per format, with the letters written to a temporary folder, and
@@ -29,13 +30,14 @@ TARGETS = {"html": 300.0, "docx": 300.0}
 """Letters a second."""
 
 
-def run_batch(csv_path: Path, out: Path, fmt: str, home: Path) -> float:
+def run_batch(csv_path: Path, out: Path, fmt: str, home: Path, jobs: int | None = None) -> float:
     env = {**os.environ, "ACTKIT_HOME": str(home)}
     env.pop("ACTKIT_CAMPAIGN", None)
     command = [
         sys.executable, "-m", "actkit", "letter", "batch", str(csv_path),
         "-t", "syria-civilians", "--out", str(out), "--format", fmt,
         "--offline", "--date", "2026-12-02", "--no-log",
+        *(["--jobs", str(jobs)] if jobs else []),
     ]  # fmt: skip
     started = time.perf_counter()
     subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--formats", default="txt,md,html,eml,docx")
     parser.add_argument("--workdir", default=None)
+    parser.add_argument("--jobs", type=int, default=None, help="--jobs for each batch")
     options = parser.parse_args()
     formats = options.formats.split(",")
     with tempfile.TemporaryDirectory(prefix="actkit-formats-", dir=options.workdir) as tmp:
@@ -60,11 +63,15 @@ def main() -> None:
         csv_path = work / "supporters.csv"
         make_supporters(csv_path, options.rows)
         run_batch(csv_path, work / "warm", "txt", work / "home")  # bytecode, file cache
-        print(f"{options.rows:,} supporters, offline, one process per batch (start-up included)")
+        processes = f"--jobs {options.jobs}" if options.jobs else "actkit's default --jobs"
+        print(
+            f"{options.rows:,} supporters, offline, one `letter batch` run per format "
+            f"(start-up included; {processes})"
+        )
         print(f"{'format':<7}{'wall':>9}{'letters/s':>11}{'x txt':>8}  target")
         base = None
         for fmt in formats:
-            seconds = run_batch(csv_path, work / f"out-{fmt}", fmt, work / "home")
+            seconds = run_batch(csv_path, work / f"out-{fmt}", fmt, work / "home", options.jobs)
             written = sum(1 for path in (work / f"out-{fmt}").rglob(f"*.{fmt}"))
             rate = written / seconds
             base = base or (seconds if fmt == "txt" else None)

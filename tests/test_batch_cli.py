@@ -76,9 +76,21 @@ def write_csv(
     return path
 
 
+def batch_args(
+    supporters: Path, out: Path, *extra: str, template: str = "syria-civilians"
+) -> list[str]:
+    """``letter batch SUPPORTERS --template T --out OUT --date 2026-11-25 EXTRA...``."""
+    return ["letter", "batch", str(supporters), "-t", template, "--out", str(out), *DATE, *extra]
+
+
 def batch(supporters: Path, out: Path, *extra: str, template: str = "syria-civilians") -> Any:
-    """``actkit letter batch SUPPORTERS --template T --out OUT --date 2026-11-25 EXTRA...``."""
-    return run("letter", "batch", str(supporters), "-t", template, "--out", str(out), *DATE, *extra)
+    """Run ``actkit`` with ``batch_args``."""
+    return run(*batch_args(supporters, out, *extra, template=template))
+
+
+def batch_command(supporters: Path, out: Path, *extra: str) -> list[str]:
+    """``python -m actkit letter batch ... --offline``, to run as a process of its own."""
+    return [sys.executable, "-m", "actkit", *batch_args(supporters, out, "--offline", *extra)]
 
 
 def manifest(folder: Path) -> list[dict[str, str]]:
@@ -323,17 +335,7 @@ def test_manifest_cells_cannot_run_as_formulas(tmp_path: Path) -> None:
 
 def test_folder_with_a_manifest_needs_resume_or_force(tmp_path: Path) -> None:
     supporters = write_csv(tmp_path / "s.csv", BASIC)
-    args = [
-        "letter",
-        "batch",
-        str(supporters),
-        "-t",
-        "syria-civilians",
-        "--out",
-        str(tmp_path / "o"),
-        "--offline",
-        *DATE,
-    ]
+    args = batch_args(supporters, tmp_path / "o", "--offline")
     run(*args)
 
     refused = run(*args)
@@ -495,20 +497,7 @@ def test_sigterm_stops_cleanly_and_resume_finishes(tmp_path: Path) -> None:
     rows = [[f"Person {i}", "1 Street", "NR2 1AB", "", ""] for i in range(4000)]
     supporters = write_csv(tmp_path / "s.csv", rows)
     out = tmp_path / "o"
-    args = [
-        sys.executable,
-        "-m",
-        "actkit",
-        "letter",
-        "batch",
-        str(supporters),
-        "-t",
-        "syria-civilians",
-        "--out",
-        str(out),
-        "--offline",
-        *DATE,
-    ]
+    args = batch_command(supporters, out)
     env = {**os.environ, "ACTKIT_HOME": str(tmp_path / "home")}
     process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
@@ -620,11 +609,17 @@ def test_personalisation_report_for_a_template_rendered_in_full(tmp_path: Path) 
     assert "2 are identical to another letter to the same MP once names and addresses" in text
 
 
-def test_progress_bar_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_progress_bar_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
     monkeypatch.setattr("actkit.cli.letters.stderr_is_terminal", lambda: True)
+    advanced: list[int] = []
+    monkeypatch.setattr("rich.progress.Progress.advance", lambda _, __, n: advanced.append(n))
     supporters = write_csv(tmp_path / "s.csv", BASIC)
 
-    result = batch(supporters, tmp_path / "o", "--offline")
+    result = batch(supporters, tmp_path / "o", "--offline", "--jobs", jobs)
 
     assert result.exit_code == 0, result.stderr
     assert len(manifest(tmp_path / "o")) == 3
+    assert sum(advanced) == 3  # one step a row, however many processes drafted them

@@ -14,7 +14,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import run
-from tests.test_batch_cli import DATE, batch, manifest, real_postcodes, write_csv
+from tests.test_batch_cli import DATE, batch, batch_command, manifest, real_postcodes, write_csv
 
 HEADER = ["Name", "Address", "Postcode", "Email", "Personal"]
 
@@ -460,20 +459,7 @@ def test_kill_9_at_random_points_loses_and_repeats_no_one(tmp_path: Path) -> Non
     count = 1500  # more than one shard
     supporters = write_csv(tmp_path / "s.csv", people(count))
     out = tmp_path / "o"
-    command = [
-        sys.executable,
-        "-m",
-        "actkit",
-        "letter",
-        "batch",
-        str(supporters),
-        "-t",
-        "syria-civilians",
-        "--out",
-        str(out),
-        "--offline",
-        *DATE,
-    ]
+    command = batch_command(supporters, out)
     env = {**os.environ, "ACTKIT_HOME": str(tmp_path / "home")}
     chance = random.Random(20261202)
     for _attempt in range(5):

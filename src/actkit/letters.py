@@ -298,35 +298,38 @@ def _digest_without(body: str, values: list[str]) -> bytes:
 def _uses_row_values_plainly(tree: nodes.Template) -> bool:
     """True when the template only prints the sender's values as they are (``trim`` is
     allowed: the values are already trimmed) and only tests whether they are empty."""
-    allowed: set[int] = set()
-    for output in tree.find_all(nodes.Output):
-        allowed.update(id(name) for name in map(_plain_row_value, output.nodes) if name)
-    for branch in tree.find_all(nodes.If):
-        test = branch.test.node if isinstance(branch.test, nodes.Not) else branch.test
-        name = _plain_row_value(test)
-        if name is not None:
-            allowed.add(id(name))
-    uses = [n for n in tree.find_all(nodes.Name) if n.name in ("sender", "personal")]
-    return all(id(name) in allowed for name in uses)
+    return _used_plainly(tree, ("sender", "personal"), _plain_row_value)
 
 
 def _uses_recipient_values_plainly(tree: nodes.Template) -> bool:
     """True when the template only prints the recipient's values as they are (or trimmed)
     and only tests whether they are empty; ``role`` and ``body`` may be used any way (a
     render by substitution is per role and body)."""
-    allowed: set[int] = set()
+    free = {
+        id(attribute.node)
+        for attribute in tree.find_all(nodes.Getattr)
+        if isinstance(attribute.node, nodes.Name) and attribute.attr in ("role", "body")
+    }
+    return _used_plainly(tree, _RECIPIENT_ROOTS, _plain_recipient_value, free)
+
+
+def _used_plainly(
+    tree: nodes.Template,
+    roots: tuple[str, ...],
+    plain: Callable[[nodes.Node], nodes.Name | None],
+    also_allowed: set[int] | None = None,
+) -> bool:
+    """Whether every use of the variables ``roots`` is printed plainly or tested for being
+    empty (``plain`` says which expressions are), or is one of ``also_allowed``."""
+    allowed = set(also_allowed or ())
     for output in tree.find_all(nodes.Output):
-        allowed.update(id(name) for name in map(_plain_recipient_value, output.nodes) if name)
+        allowed.update(id(name) for name in map(plain, output.nodes) if name)
     for branch in tree.find_all(nodes.If):
         test = branch.test.node if isinstance(branch.test, nodes.Not) else branch.test
-        name = _plain_recipient_value(test)
+        name = plain(test)
         if name is not None:
             allowed.add(id(name))
-    for attribute in tree.find_all(nodes.Getattr):
-        node = attribute.node
-        if isinstance(node, nodes.Name) and attribute.attr in ("role", "body"):
-            allowed.add(id(node))
-    uses = [n for n in tree.find_all(nodes.Name) if n.name in _RECIPIENT_ROOTS]
+    uses = [n for n in tree.find_all(nodes.Name) if n.name in roots]
     return all(id(name) in allowed for name in uses)
 
 
@@ -357,15 +360,7 @@ def _untrimmed(expression: nodes.Node) -> nodes.Node:
 
 
 def _plain_row_value(expression: nodes.Node) -> nodes.Name | None:
-    if (
-        isinstance(expression, nodes.Filter)
-        and expression.name == "trim"
-        and not (
-            expression.args or expression.kwargs or expression.dyn_args or expression.dyn_kwargs
-        )
-        and expression.node is not None
-    ):
-        expression = expression.node
+    expression = _untrimmed(expression)
     if (
         isinstance(expression, nodes.Getattr)
         and isinstance(expression.node, nodes.Name)

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from actkit.drafting import BatchStopped
@@ -92,8 +93,7 @@ def draft_in_processes(
     """
     context = multiprocessing.get_context("fork")
     halt = context.Event()
-    # A forked child flushes the standard streams it inherited: flush them here first,
-    # or anything still buffered would be printed once more per worker.
+    # Anything still buffered is printed now, once, not lost in the workers' copies.
     sys.stdout.flush()
     sys.stderr.flush()
     # Objects made so far are left out of the workers' garbage collections: a collection
@@ -102,6 +102,7 @@ def draft_in_processes(
     gc.freeze()
     connections: list[Connection] = []
     processes = []
+    collected = False
     try:
         for index in range(workers):
             receiver, sender = context.Pipe(duplex=False)
@@ -115,10 +116,14 @@ def draft_in_processes(
             sender.close()  # the worker holds the only sending end: EOF when it ends
             connections.append(receiver)
             processes.append(process)
-        return _collect(connections, results, stop, halt)
+        interrupted = _collect(connections, results, stop, halt)
+        collected = True
+        return interrupted
     finally:
         halt.set()
-        deadline = time.monotonic() + _GRACE_SECONDS
+        # Stopped at once (a second Ctrl-C) or failing here: nobody reads the workers'
+        # results any more, so they are ended now rather than waited for.
+        deadline = time.monotonic() + (_GRACE_SECONDS if collected else 0.0)
         for process in processes:
             process.join(max(0.0, deadline - time.monotonic()))
         for process in processes:
@@ -149,7 +154,10 @@ def _collect(
                 message = connection.recv()
             except EOFError:  # ended without saying why: killed, or out of memory
                 waiting.remove(connection)
-                problem = problem or "a letter-writing process ended unexpectedly"
+                problem = problem or (
+                    "a letter-writing process ended unexpectedly (out of memory?); run the "
+                    "same command with --resume to finish"
+                )
                 halt.set()
                 continue
             if message[0] == "rows":
@@ -176,6 +184,9 @@ def _work(
     # parent alone decides, and halts the workers so that the manifest keeps up.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A worker prints nothing; the streams it inherited (perhaps mid-write by the progress
+    # bar's thread when it was forked) are left alone, never flushed twice.
+    sys.stdout = sys.stderr = Path(os.devnull).open("w")  # noqa: SIM115  # for its life
     parent = os.getppid()
     lines: list[str] = []
     rows, last_row = 0, ""
