@@ -838,7 +838,7 @@ def test_letters_to_representatives_ask_for_words_after_the_lookups(
 ) -> None:
     bodies.glasgow()
     bodies.scottish_parliament()
-    monkeypatch.setattr("actkit.cli.letters.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("actkit.cli._sender.stdin_is_terminal", lambda: True)
     args = ["letter", "write", "--template", "blank", *SENDER, "--postcode", GLASGOW_POSTCODE]
 
     asked = run(*args, "--to", "msp", input="Why it matters to me.\n\n")

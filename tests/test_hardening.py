@@ -251,7 +251,7 @@ def test_output_dash_is_stdout(tmp_path: Path) -> None:
 def test_nothing_is_asked_before_every_other_check_has_passed(
     monkeypatch: pytest.MonkeyPatch, extra: list[str], problem: str
 ) -> None:
-    monkeypatch.setattr("actkit.cli.letters.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("actkit.cli._sender.stdin_is_terminal", lambda: True)
     args = [a for a in BASE if a != "--postcode" and a != "nr2 1ab"]
     if "--postcode" not in extra:
         args += ["--postcode", "nr2 1ab"]

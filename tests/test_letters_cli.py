@@ -260,7 +260,7 @@ def test_a_letter_with_nothing_to_say_is_refused() -> None:
 
 
 def test_personal_paragraph_is_prompted_for_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("actkit.cli.letters.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("actkit.cli._sender.stdin_is_terminal", lambda: True)
 
     result = run(*BASE, "--template", "blank", input="I care because of my family.\nTruly.\n\n")
 

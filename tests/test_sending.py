@@ -254,7 +254,7 @@ def test_asks_before_sending_and_stops_on_no(
     plain_server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     configure(plain_server.port, "none", user=None, host="localhost")
-    monkeypatch.setattr("actkit.cli.letters.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("actkit.cli._sender.stdin_is_terminal", lambda: True)
 
     result = run("letter", "send", *LETTER, input="n\n")
 

@@ -171,7 +171,7 @@ def _write_ics(book: Logbook, path: Path, *, after: int, today: date, force: boo
 
 def _write_follow_up(book: Logbook, letter_id: str, options: dict[str, Any]) -> None:
     from actkit.chasing import check_can_chase, follow_up_path, previous_context, recipient_mp
-    from actkit.cli.letters import _max_fact_age, _personal_text
+    from actkit.cli._sender import ask_for_personal_words, max_fact_age_days, personal_words
     from actkit.facts import load_facts
     from actkit.fileio import refuse_existing
     from actkit.formats.letters import infer_format, render
@@ -194,14 +194,12 @@ def _write_follow_up(book: Logbook, letter_id: str, options: dict[str, Any]) -> 
     renderer = LetterRenderer(
         load_template(options["template"], campaign),
         load_facts(campaign),
-        max_fact_age_days=_max_fact_age(None, None),
+        max_fact_age_days=max_fact_age_days(None, None),
     ).with_variables(**previous_context(original))
     mp, constituency = recipient_mp(original.recipient)
-    words = _personal_text(options["personal"], options["personal_file"])
+    words = personal_words(options["personal"], options["personal_file"])
     if words is None:  # on a terminal: asked for once the template has been read
-        from actkit.cli.letters import _prompt_personal
-
-        words = _prompt_personal()
+        words = ask_for_personal_words()
     letter = renderer.render(
         mp=mp,
         constituency=constituency,
@@ -229,7 +227,7 @@ def _write_follow_up(book: Logbook, letter_id: str, options: dict[str, Any]) -> 
 def _sender(original: LoggedLetter, options: dict[str, Any]) -> Sender:
     """--name and friends, else the first letter's sender, else the saved config."""
     from actkit import config
-    from actkit.cli.letters import _sender as sender_from
+    from actkit.cli._sender import sender_from
 
     first = original.sender or {"name": original.sender_name}
     address = first.get("address")

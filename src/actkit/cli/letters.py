@@ -36,13 +36,19 @@ from actkit.cli._common import (
     warn_all,
     write_result,
 )
+from actkit.cli._sender import (
+    ask_for_personal_words,
+    max_fact_age_days,
+    personal_words,
+    sender_from,
+)
 from actkit.cli.log import NoLogOption, record_batch, record_letter, record_letters
 
 if TYPE_CHECKING:
     from collections import Counter
 
     from actkit.formats.letters import Format
-    from actkit.letters import Letter, Sender
+    from actkit.letters import Letter
     from actkit.supporters import ColumnMap
 
 letter_app = typer.Typer(
@@ -140,7 +146,7 @@ def letter_write(
             template=template,
             to=to,
             options={"name": name, "address": address, "postcode": postcode, "email": email},
-            personal=_personal_text(personal, personal_file),
+            personal=personal_words(personal, personal_file),
             fmt=fmt,
             output=output,
             letter_date=_parse_date(letter_date),
@@ -203,21 +209,21 @@ def compose_letter(
     from actkit.templates import campaign_dir
 
     _check_suits_mp(template, campaign)
-    sender = _sender(saved, name=name, address=address, postcode=postcode, email=email)
-    own_words = _personal_text(personal, personal_file)
+    sender = sender_from(saved, name=name, address=address, postcode=postcode, email=email)
+    own_words = personal_words(personal, personal_file)
     day = _parse_date(letter_date)
     prepared = prepare_letter(
         template_name=template,
         postcode=sender.postcode,
         offline=offline,
         campaign=campaign_dir(campaign),
-        max_fact_age_days=_max_fact_age(max_fact_age, saved),
+        max_fact_age_days=max_fact_age_days(max_fact_age, saved),
     )
     if own_words is None:
         if trial_format is not None:
             trial = prepared.render(sender=sender, personal=TRIAL_WORDS, letter_date=day)
             render(trial, trial_format)
-        own_words = _prompt_personal()
+        own_words = ask_for_personal_words()
     letter = prepared.render(sender=sender, personal=own_words, letter_date=day)
     warn_all(letter.warnings)
     if not letter.has_personal:
@@ -273,14 +279,14 @@ def _write_to_representatives(
     from actkit.templates import campaign_dir, load_template
 
     saved = config.load()
-    sender = _sender(saved, **options)
+    sender = sender_from(saved, **options)
     chosen_campaign = campaign_dir(campaign)
     letter_template = load_template(template, chosen_campaign)
     check_template_suits(letter_template, to)
     renderer = LetterRenderer(
         letter_template,
         load_facts(chosen_campaign),
-        max_fact_age_days=_max_fact_age(max_fact_age, saved),
+        max_fact_age_days=max_fact_age_days(max_fact_age, saved),
     )
     output_is_file = output is not None and output.suffix != "" and not output.is_dir()
     chosen_format = infer_format(fmt, output.name if output_is_file and output else None)
@@ -303,7 +309,7 @@ def _write_to_representatives(
         for trial in letters_with(TRIAL_WORDS):
             if chosen_format != "eml" or trial.mp.email:
                 render(trial, chosen_format)
-        personal = _prompt_personal()
+        personal = ask_for_personal_words()
     letters = letters_with(personal)
     warn_all(letters[0].warnings)
     if not letters[0].has_personal:
@@ -351,76 +357,11 @@ def _write_to_representatives(
     record_letters(written, chosen_format, campaign, no_log=no_log)  # letter log (issue 11)
 
 
-def _sender(
-    saved: dict[str, Any],
-    *,
-    name: str | None,
-    address: str | None,
-    postcode: str | None,
-    email: str | None,
-) -> Sender:
-    from actkit.emails import check_email
-    from actkit.errors import InvalidInput
-    from actkit.letters import Sender
-    from actkit.postcodes import normalise_postcode
-    from actkit.text import address_lines, one_line
-
-    values = {
-        "name": name or saved.get("name"),
-        "address": address or saved.get("address"),
-        "postcode": postcode or saved.get("postcode"),
-    }
-    for key, value in values.items():
-        if not value or not one_line(str(value)):
-            raise InvalidInput(f"give --{key}, or save it once with `actkit config set {key} ...`")
-    chosen_email = email or saved.get("email")
-    return Sender(
-        name=one_line(str(values["name"])),
-        address=address_lines(str(values["address"])),
-        postcode=normalise_postcode(str(values["postcode"])),
-        email=check_email(chosen_email) if chosen_email else None,
-    )
-
-
 TRIAL_WORDS = "A trial paragraph, standing in for your own words."
-
-
-def _personal_text(personal: str | None, personal_file: Path | None) -> str | None:
-    """The personal words from the options; None when they are still to be asked for."""
-    from actkit.errors import InvalidInput
-
-    if personal is not None and personal_file is not None:
-        raise InvalidInput("give --personal or --personal-file, not both")
-    if personal is not None:
-        return personal
-    if personal_file is not None:
-        if str(personal_file) == "-":
-            return sys.stdin.read()
-        from actkit.fileio import read_text
-
-        return read_text(personal_file, "personal paragraph")
-    return None if stdin_is_terminal() else ""
-
-
-def stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()
 
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
-
-
-def _prompt_personal() -> str:
-    info(
-        "Add a few sentences in your own words: why this matters to you. "
-        "Finish with an empty line (or just press Enter to skip)."
-    )
-    lines = []
-    for line in sys.stdin:
-        if not line.strip():
-            break
-        lines.append(line.rstrip("\n"))
-    return "\n".join(lines)
 
 
 # --- templates and facts -----------------------------------------------------------------
@@ -642,7 +583,7 @@ def letter_batch(
         force=force,
         concurrency=concurrency,
         jobs=jobs,
-        max_fact_age_days=_max_fact_age(max_fact_age, None),
+        max_fact_age_days=max_fact_age_days(max_fact_age, None),
         columns=parse_column_choices(column or ()),
         to=to,
     )
@@ -708,12 +649,6 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
 def _by_count(reasons: Counter[str]) -> list[tuple[str, int]]:
     """Most frequent first, then by name: the same order however the rows were drafted."""
     return sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
-
-
-def _max_fact_age(flag: int | None, saved: dict[str, Any] | None) -> int:
-    from actkit import config
-
-    return config.max_fact_age_days(flag, saved)
 
 
 def stderr_is_terminal() -> bool:

@@ -7,7 +7,6 @@ could not be written; the user is told instead.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from datetime import date
 from enum import Enum
@@ -26,6 +25,7 @@ from actkit.cli._common import (
     warn,
     write_result,
 )
+from actkit.cli._sender import stdin_is_terminal
 
 if TYPE_CHECKING:
     from actkit.batch import BatchOptions, BatchReport
@@ -86,10 +86,6 @@ def parse_day(value: str | None, flag: str, *, default: date | None = None) -> d
         raise typer.BadParameter(
             f"{value!r} is not a date like 2027-01-05", param_hint=flag
         ) from None
-
-
-def stdin_is_terminal() -> bool:
-    return sys.stdin.isatty()
 
 
 # --- listing ------------------------------------------------------------------------------

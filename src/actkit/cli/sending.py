@@ -151,7 +151,7 @@ def _write(
 
 
 def _confirm(question: str) -> bool:
-    from actkit.cli.letters import stdin_is_terminal
+    from actkit.cli._sender import stdin_is_terminal
 
     if not stdin_is_terminal():
         from actkit.errors import InvalidInput
@@ -161,7 +161,7 @@ def _confirm(question: str) -> bool:
 
 
 def _password(settings: SmtpSettings) -> str | None:
-    from actkit.cli.letters import stdin_is_terminal
+    from actkit.cli._sender import stdin_is_terminal
     from actkit.sending import PASSWORD_ENV
 
     if not settings.user:
