@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pypdf
@@ -289,3 +290,153 @@ def test_layout_keeps_every_character_in_order_within_the_line(text: str) -> Non
     laid = "".join(p.text for line in lines for word in line.words for p in word.pieces)
     assert laid == "".join(text.split())
     assert all(line.width <= 60.0 + 1e-6 or len(line.words) == 1 for line in lines)
+
+
+# --------------------------------------------------------------------------- shared fonts
+
+TRUETYPE_TABLES_A_PDF_NEEDS = {"head", "hhea", "loca", "maxp", "cvt ", "prep", "glyf", "hmtx",
+                               "fpgm"}  # fmt: skip
+
+
+def embedded_fonts(data: bytes) -> dict[str, bytes]:
+    """Each font of a PDF by name, with its embedded (decoded) font program."""
+    found: dict[str, bytes] = {}
+    for page in pypdf.PdfReader(io.BytesIO(data)).pages:
+        fonts = page["/Resources"]["/Font"]
+        for key in fonts:
+            font = fonts[key].get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            program = descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
+            assert program is not None, f"{font['/BaseFont']} is not embedded"
+            found[str(font["/BaseFont"])] = program.get_object().get_data()
+    return found
+
+
+def assert_subset_and_valid(name: str, program: bytes) -> None:
+    from fontTools.ttLib import TTFont
+
+    assert re.match(r"^/[A-Z]{6}\+", name), f"{name} has no subset tag"
+    if b"glyf" in program[:400]:  # TrueType: a font program a PDF reader can use
+        font = TTFont(io.BytesIO(program))
+        assert set(font.keys()) >= TRUETYPE_TABLES_A_PDF_NEEDS, name
+        assert len(font.getGlyphOrder()) < 400, f"{name} is not subset"
+    assert len(program) < 60_000, f"{name} embeds {len(program)} bytes"  # full fonts: 170+ kB
+
+
+def test_letters_in_every_script_one_after_another_in_one_process(tmp_path: Path) -> None:
+    """Fonts are parsed once and shared by every document in a process; writing one PDF
+    must not change the next (fpdf2 subsets a font in place when it writes a document)."""
+    from actkit.formats import pdf_layout
+
+    letters = [
+        ("latin", "Alex Example", "I have lived here for ten years."),
+        ("arabic", ARABIC_NAME, "أعيش هنا منذ عشر سنوات."),
+        ("cjk", "王小明", "我叫王小明, and I care."),
+        ("mixed", "Siobhán Ní Bhriain", "فاطمة and 王秀英 and আমার পরিবার."),
+        ("latin-again", "Alex Example", "I have lived here for ten years."),
+    ]
+    written: dict[str, bytes] = {}
+    parsed_before_last = 0
+    for label, name, personal in letters:
+        out = tmp_path / f"{label}.pdf"
+        if label == "latin-again":
+            parsed_before_last = pdf_layout._parsed_font.cache_info().misses
+        result = run(*LETTER, "--name", name, "--personal", personal, "-o", str(out))
+        assert result.exit_code == 0, result.stderr
+        written[label] = out.read_bytes()
+
+    # The same letter again, after Arabic, Chinese and Bengali ones: the very same bytes,
+    # and no font parsed again.
+    assert written["latin-again"] == written["latin"]
+    assert pdf_layout._parsed_font.cache_info().misses == parsed_before_last
+
+    for label, name, _ in letters:
+        data = written[label]
+        first = re.sub(r"[\x00-\x1f]", "", pages_text(data)[0])
+        assert "Dear Clive Lewis," in first, label
+        for word in name.split():
+            assert word in first, (label, word)
+        fonts = embedded_fonts(data)
+        for font_name, program in fonts.items():
+            assert_subset_and_valid(font_name, program)
+        families = {font_name.split("+")[1] for font_name in fonts}
+        if label.startswith("latin"):
+            # A letter in English embeds only the fonts it uses.
+            assert families <= {"NotoSans", "NotoSansBold", "NotoSansItalic"}, families
+            assert "Page 1 of" in first
+    assert "أعيش" in pages_text(written["arabic"])[0]
+    assert any("NaskhArabic" in f for f in embedded_fonts(written["arabic"]))
+    assert any("CJK" in f for f in embedded_fonts(written["cjk"]))
+    assert written["cjk"].startswith(b"%PDF-1.6")  # a CID-keyed CFF font needs PDF 1.6
+    mixed = embedded_fonts(written["mixed"])
+    assert {"NaskhArabic", "CJK", "Bengali"} <= {
+        part for f in mixed for part in ("NaskhArabic", "CJK", "Bengali") if part in f
+    }
+    assert "আমার" in pages_text(written["mixed"])[0]
+
+
+def _face_sample(face: pdf_layout.Face) -> str:
+    """A few letters that the layout gives to this face."""
+    letters = [
+        chr(code)
+        for code in sorted(pdf_layout.coverage(face))
+        if chr(code).isalpha() and pdf_layout._face_for_letter(chr(code)) is face
+    ]
+    return "".join(letters[10:16])
+
+
+FACES_AND_STYLES = [
+    (face, style) for face in (pdf_layout.MAIN, *pdf_layout.FALLBACKS) for style, _ in face.styles
+]
+
+
+@pytest.mark.parametrize(
+    ("face", "style"),
+    FACES_AND_STYLES,
+    ids=lambda value: value.family if isinstance(value, pdf_layout.Face) else value or "R",
+)
+def test_every_shipped_font_survives_being_shared(face: pdf_layout.Face, style: str) -> None:
+    sample = _face_sample(face)
+    documents = []
+    for _ in range(2):
+        canvas = Canvas(Metadata("fonts", created=datetime(2026, 12, 2, 9, 0)))
+        canvas.new_page()
+        canvas.text_at(30, 30, [Span(f"{sample} {sample}", style)], table_cell=True)
+        documents.append(canvas.output())
+
+    assert documents[0] == documents[1]
+    fonts = embedded_fonts(documents[0])
+    assert any(face.family.lower() in name.lower() for name in fonts), fonts
+    for name, program in fonts.items():
+        assert_subset_and_valid(name, program)
+
+
+def test_fpdf2_internals_the_font_cache_relies_on() -> None:
+    """``pdf_layout.add_parsed_font`` and ``prepare_fonts_for_output`` use these parts of
+    fpdf2 that are not its documented interface; if this fails, fpdf2 changed them."""
+    import copy
+
+    from fpdf import FPDF
+    from fpdf.fonts import SubsetMap, TTFFont
+
+    pdf = FPDF()
+    pdf.add_font("NotoSans", "", pdf_layout.font_path("NotoSans-Regular.ttf"))
+    font = pdf.fonts["notosans"]
+    assert isinstance(font, TTFFont)
+    assert font.i == 1  # numbered by len(pdf.fonts) + 1
+    assert font.fontkey == "notosans" and font.cmap[ord("a")] == "a"
+    for name in ("subset", "missing_glyphs", "biggest_size_pt", "desc", "ttfont", "ttffile",
+                 "fontkey", "cmap", "is_cff", "is_cid_keyed"):  # fmt: skip
+        assert hasattr(font, name), name
+    shared = copy.copy(font)
+    assert shared.ttfont is font.ttfont and shared.cw is font.cw
+    assert SubsetMap(shared).get_all_glyph_names() == ["NULL", "space"]
+    assert callable(pdf._set_min_pdf_version)
+
+    # Why the shared font is never written: fpdf2 subsets ``ttfont`` in place.
+    glyphs = len(font.ttfont.getGlyphOrder())
+    pdf.add_page()
+    pdf.set_font("NotoSans", size=12)
+    pdf.text(20, 20, "abc")
+    pdf.output()
+    assert len(font.ttfont.getGlyphOrder()) < glyphs

@@ -389,9 +389,11 @@ def _offline_place(postcode: str, *, reason: str | None) -> Place:
     gss = snapshot.gss_for_postcode(postcode)
     found = snapshot.constituency(gss) if gss else None
     if found is None:
+        # A real postcode (it is in the list) that the constituency table does not place,
+        # such as a large user's or a PO box's: unknown offline, never guessed.
         raise OfflineUnavailable(
-            f"the offline data has no constituency for {postcode}"
-            + (f" ({reason})" if reason else "")
+            f"{postcode} is a real postcode, but the offline data has no constituency for it"
+            + (f" ({reason})" if reason else "; run without --offline to ask postcodes.io")
         )
     return Place(
         postcode=postcode,

@@ -203,7 +203,7 @@ def flow(canvas: Canvas, blocks: Sequence[Block]) -> None:
 
 
 def _lead_in_height(
-    blocks: Sequence[Block], laid: list[tuple[list[layout.Line], float]], index: int
+    blocks: Sequence[Block], laid: list[tuple[tuple[layout.Line, ...], float]], index: int
 ) -> float:
     """Room for a lead-in, any lead-ins straight after it (a heading, then a subheading),
     and the first line of what they introduce."""
@@ -228,19 +228,19 @@ def _gap_before(block: Block, previous: Block | None) -> float:
     return 3.0
 
 
-def _lay_out(block: Block) -> tuple[list[layout.Line], float]:
+def _lay_out(block: Block) -> tuple[tuple[layout.Line, ...], float]:
     indent = 0.0
     if block.kind == "item":
         indent = INDENT * block.level
     elif block.kind == "quote":
         indent = INDENT
     if block.kind == "rule":
-        return [], 0.0
+        return (), 0.0
     size = block.spans[0].size if block.spans else BODY_SIZE
-    return layout.break_lines(layout.words(block.spans), TEXT_WIDTH - indent, size), indent
+    return layout.lay_out(tuple(block.spans), TEXT_WIDTH - indent, size), indent
 
 
-def _draw_block(canvas: Canvas, block: Block, lines: list[layout.Line], indent: float) -> None:
+def _draw_block(canvas: Canvas, block: Block, lines: Sequence[layout.Line], indent: float) -> None:
     rtl = bool(layout.is_rtl(block.plain))
     x = MARGIN + indent
     top, page = canvas.y, canvas.page
@@ -268,7 +268,7 @@ def paragraph(canvas: Canvas, spans: list[Span], *, align: layout.Align = "L",
               indent: float = 0.0, hanging: Span | None = None) -> None:  # fmt: skip
     """One paragraph at the cursor; ``hanging`` is a label set in the indent ("[1]")."""
     size = spans[0].size if spans else BODY_SIZE
-    lines = layout.break_lines(layout.words(spans), TEXT_WIDTH - indent, size)
+    lines = layout.lay_out(tuple(spans), TEXT_WIDTH - indent, size)
     if not canvas.fits(sum(line.height for line in lines[:2])):
         canvas.new_page()
     rtl = bool(layout.is_rtl("".join(s.text for s in spans)))
@@ -284,9 +284,10 @@ def paragraph(canvas: Canvas, spans: list[Span], *, align: layout.Align = "L",
 
 def to_pdf(letter: Letter) -> bytes:
     """One letter as an A4 PDF."""
-    canvas = Canvas(_metadata(letter))
-    draw_letter(canvas, letter)
-    return canvas.output()
+    with layout.RENDERING:
+        canvas = Canvas(_metadata(letter))
+        draw_letter(canvas, letter)
+        return canvas.output()
 
 
 def _metadata(letter: Letter) -> layout.Metadata:
@@ -341,13 +342,14 @@ def plan_to_pdf(plan: Plan) -> bytes:
     """An event plan as an A4 PDF: the Markdown plan's content, laid out for print."""
     from actkit.formats.events import render_markdown
 
-    canvas = Canvas(layout.Metadata(title=_first_line(render_markdown(plan))))
-    canvas.new_page()
-    flow(canvas, markdown_blocks(render_markdown(plan)))
-    last = canvas.page
-    for page in range(1, last + 1):
-        canvas.footer(page, f"Page {page} of {last}")
-    return canvas.output()
+    with layout.RENDERING:
+        canvas = Canvas(layout.Metadata(title=_first_line(render_markdown(plan))))
+        canvas.new_page()
+        flow(canvas, markdown_blocks(render_markdown(plan)))
+        last = canvas.page
+        for page in range(1, last + 1):
+            canvas.footer(page, f"Page {page} of {last}")
+        return canvas.output()
 
 
 def _first_line(markdown: str) -> str:
@@ -382,18 +384,19 @@ def pack_to_pdf(
     """Every letter of a batch in one PDF, each from a new page, after a cover sheet that
     says whose letter starts on which page; rows that failed are listed at the end."""
     ordered = sorted(letters, key=lambda entry: entry.row)
-    canvas = Canvas(layout.Metadata(title=title))
-    cover_pages = max(1, math.ceil(len(ordered) / COVER_ROWS_PER_PAGE))
-    for _ in range(cover_pages):
-        canvas.new_page()
-    starts = []
-    for entry in ordered:
-        footer = f"Row {entry.row}"
-        starts.append(draw_letter(canvas, entry.letter, footer_right=footer))
-    if failures:
-        _failures(canvas, sorted(failures, key=lambda failure: failure.row))
-    _cover(canvas, title, ordered, starts, cover_pages, bool(failures))
-    return canvas.output()
+    with layout.RENDERING:
+        canvas = Canvas(layout.Metadata(title=title))
+        cover_pages = max(1, math.ceil(len(ordered) / COVER_ROWS_PER_PAGE))
+        for _ in range(cover_pages):
+            canvas.new_page()
+        starts = []
+        for entry in ordered:
+            footer = f"Row {entry.row}"
+            starts.append(draw_letter(canvas, entry.letter, footer_right=footer))
+        if failures:
+            _failures(canvas, sorted(failures, key=lambda failure: failure.row))
+        _cover(canvas, title, ordered, starts, cover_pages, bool(failures))
+        return canvas.output()
 
 
 def _cover(canvas: Canvas, title: str, letters: Sequence[PackLetter], starts: list[int],

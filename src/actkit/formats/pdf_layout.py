@@ -13,12 +13,20 @@ Each run is given its font here, explicitly, from the fonts' own character maps.
 Text in a script that needs shaping (Arabic, Hebrew, the Indic scripts) is shaped by
 HarfBuzz (uharfbuzz) through fpdf2; Latin, Greek, Cyrillic and CJK text is not, which
 keeps the common case fast.
+
+Why our own font loading: one letter per file (``letter batch --format pdf``) spent most of
+its time in fpdf2 parsing and subsetting whole fonts for every document. Each font is
+parsed once per process here and subset from a small cached font (see "font cache"), and
+the paragraphs a batch's letters share are laid out once (``lay_out``).
 """
 
 from __future__ import annotations
 
+import copy
 import functools
+import io
 import re
+import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +36,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from fpdf.fonts import TTFFont
 
 Align = Literal["L", "R", "C"]
 
@@ -167,7 +176,7 @@ class _Measurer:
         key = (text, face.family, style, size)
         found = self.widths.get(key)
         if found is None:
-            if len(self.widths) > 500_000:
+            if len(self.widths) > 100_000:  # some 25 MB: a long batch of personal words
                 self.widths.clear()
             use_font(self.pdf, face, style, size)
             found = self.widths[key] = self.pdf.get_string_width(text)
@@ -182,14 +191,154 @@ def _measurer() -> _Measurer:
 
 
 def use_font(pdf: FPDF, face: Face, style: str, size: float) -> None:
-    """Select a face (adding it to the document on first use), shaping it if it needs it."""
-    real_style, file_name = face.file_for(style)
+    """Select a face (adding it to the document on first use), shaping it if it needs it.
+    Only the faces a document draws with are added, so a Latin letter embeds no Arabic."""
+    real_style, _ = face.file_for(style)
     key = face.family.lower() + real_style
     if key not in pdf.fonts:
-        pdf.add_font(face.family, real_style, font_path(file_name))
+        add_parsed_font(pdf, key, _parsed_font(face, real_style))
     pdf.set_font(face.family, real_style, size)
     if face.shaped:
         pdf.set_text_shaping(True)
+
+
+# --------------------------------------------------------------------------- font cache
+#
+# fpdf2 parses a font file for every document (``add_font``: fontTools reads the widths of
+# every glyph, about 40 ms a font) and, when the document is written, subsets the parsed
+# font in place (another 20 ms, and 170 ms for the CJK font). For one letter per file that
+# was most of the time. Here each font file is parsed once per process; every document gets
+# a copy whose per-document parts (the glyphs it used) are its own, and just before it is
+# written each font is pointed at a small font holding only the glyphs it needs, made once
+# per set of glyphs and cached. fpdf2 then subsets that small font in a few milliseconds,
+# and the shared parsed font is never touched, so the next document is unharmed.
+
+
+RENDERING = threading.RLock()
+"""Held while a document is drawn and written. The parsed fonts, the HarfBuzz faces (whose
+size is set before each shaping) and the width cache are shared by every document in the
+process, so documents are made one at a time (``actkit serve`` answers on several threads;
+PDF making is pure Python, so this costs no throughput)."""
+
+
+@functools.cache
+def _parsed_font(face: Face, style: str) -> TTFFont:
+    """A face's font parsed once, by fpdf2's own ``add_font``, on a scratch document."""
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+    scratch = FPDF()
+    scratch.add_font(face.family, style, font_path(face.file_for(style)[1]))
+    font = scratch.fonts[face.family.lower() + style]
+    assert isinstance(font, TTFFont)
+    if face.shaped:
+        font.hbfont  # noqa: B018 - loads the HarfBuzz face once, shared by every copy
+    # What drawing reads (the character map, widths, glyph names) is read by now. Closing
+    # the file makes sure nothing reads it later: a batch's forked workers would share its
+    # read position with this process.
+    font.ttfont.close()
+    return font
+
+
+def add_parsed_font(pdf: FPDF, key: str, parsed: TTFFont) -> TTFFont:
+    """Add an already parsed font to a document, as ``add_font`` would have.
+
+    This is the one place that relies on fpdf2's internals (checked by
+    ``tests/test_pdf.py::test_fpdf2_internals_the_font_cache_relies_on``): a document's
+    fonts are ``FPDF.fonts`` by key; a ``TTFFont`` is numbered in its document by ``i``;
+    what a document draws is recorded in its ``subset`` (a ``SubsetMap``),
+    ``missing_glyphs`` and ``biggest_size_pt``; the PDF writer fills in its font descriptor
+    ``desc``; everything else (the fontTools font, the character map, the widths, the
+    HarfBuzz face) is only read while drawing, so copies share it. A CID-keyed CFF font
+    (the CJK one) needs PDF 1.6, which ``add_font`` sets with ``_set_min_pdf_version``.
+    """
+    from fpdf.fonts import SubsetMap
+
+    font = copy.copy(parsed)
+    font.i = len(pdf.fonts) + 1
+    font.subset = SubsetMap(font)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font.desc = copy.copy(parsed.desc)
+    pdf.fonts[key] = font
+    if font.is_cff and font.is_cid_keyed:
+        pdf._set_min_pdf_version("1.6")
+    return font
+
+
+def prepare_fonts_for_output(pdf: FPDF) -> None:
+    """Point each font of a document at a small font with the glyphs it used, for fpdf2 to
+    subset (in place) when it writes the document, instead of the shared parsed font."""
+    from fontTools.ttLib import TTFont
+    from fpdf.fonts import TTFFont
+
+    for font in pdf.fonts.values():
+        if isinstance(font, TTFFont):
+            data = _glyph_subset(str(font.ttffile), _rounded_glyph_set(font))
+            # recalcBBoxes=False: the glyphs' boxes are already right in the small font,
+            # and recomputing them (decoding every outline) would cost more than all else.
+            font.ttfont = TTFont(io.BytesIO(data), recalcBBoxes=False, recalcTimestamp=False,
+                                 lazy=True)  # fmt: skip
+
+
+ASCII_PRINTABLE = tuple(range(0x20, 0x7F))
+TYPOGRAPHY = (0xA3, 0xA9, 0xB7, 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+              0x2026, 0x20AC)  # fmt: skip
+"""£ © · – — ‘ ’ “ ” • … €: characters most letters use, kept with ASCII in every subset."""
+
+
+def _rounded_glyph_set(font: TTFFont) -> frozenset[str]:
+    """The glyphs a document used plus the font's ASCII and common punctuation: most
+    letters then share one small font (and one cache entry); fpdf2 still embeds only the
+    glyphs used."""
+    common = _COMMON_GLYPHS.get(font.fontkey)
+    if common is None:
+        cmap = font.cmap  # the font's own character map, read once by fpdf2
+        wanted = (*ASCII_PRINTABLE, *TYPOGRAPHY)
+        common = _COMMON_GLYPHS[font.fontkey] = frozenset(cmap[c] for c in wanted if c in cmap)
+    return frozenset(font.subset.get_all_glyph_names()) | common
+
+
+_COMMON_GLYPHS: dict[str, frozenset[str]] = {}
+"""By font key (one file per key, see ``use_font``)."""
+
+
+EMBEDDED_TABLES = frozenset(
+    {"head", "hhea", "loca", "maxp", "cvt ", "prep", "glyf", "hmtx", "fpgm", "CFF ", "post"}
+)
+"""The tables a font keeps in a PDF. A TrueType font used as a CIDFont needs only the first
+nine (PDF Reference 1.7, 5.8 "Embedded Font Programs": no cmap, since the PDF maps codes to
+glyphs itself); a CFF font is embedded as its CFF table alone. ``post`` holds the glyph names
+the document's subset map refers to (fpdf2 then strips them). Fewer tables also make fpdf2's
+subsetting faster: fontTools does some work for every table."""
+
+
+@functools.lru_cache(maxsize=256)
+def _glyph_subset(path: str, glyph_names: frozenset[str]) -> bytes:
+    """A font file cut down to some glyphs and to the tables a PDF needs, keeping the
+    glyphs' names (which the document's subset map refers to)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    # recalcBBoxes=False: cutting glyphs away changes no glyph's box, and recomputing them
+    # means decoding every outline.
+    font = TTFont(io.BytesIO(_font_bytes(path)), recalcBBoxes=False, recalcTimestamp=False,
+                  lazy=True)  # fmt: skip
+    for tag in set(font.keys()) - EMBEDDED_TABLES - {"GlyphOrder"}:
+        del font[tag]  # before subsetting, which would otherwise read the layout tables
+    options = subset.Options(glyph_names=True, notdef_outline=True, recommended_glyphs=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(glyphs=sorted(glyph_names))
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@functools.cache
+def _font_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:  # noqa: PTH123 - a plain read of a shipped file
+        return handle.read()
 
 
 # --------------------------------------------------------------------------- text model
@@ -231,9 +380,14 @@ class Word:
 
 @dataclass(slots=True)
 class Line:
+    """A laid-out line. Lines are cached and shared between documents (most of a batch's
+    letters are the same text): nothing changes a line once it is made."""
+
     words: list[Word]
     height: float
     size: float
+    placed: dict[tuple[float, bool], list[tuple[Piece, float]]] = field(default_factory=dict)
+    """Its runs and where each starts, by the line's start and direction (see ``_place``)."""
 
     @property
     def width(self) -> float:
@@ -288,6 +442,21 @@ def words(spans: Sequence[Span]) -> list[Word]:
     if current.pieces:
         found.append(current)
     return found
+
+
+@functools.lru_cache(maxsize=512)
+def lay_out(spans: tuple[Span, ...], width: float, size: float) -> tuple[Line, ...]:
+    """The lines of a paragraph, cached: the letters of a batch share most of their text,
+    and measuring and breaking it again for every letter was a third of the drawing time.
+    A template's paragraphs come back in every letter and so stay in the cache; each
+    supporter's own words soon leave it (a long paragraph takes some 60 kB here)."""
+    return tuple(break_lines(words(spans), width, size))
+
+
+@functools.lru_cache(maxsize=1024)
+def single_line(spans: tuple[Span, ...], size: float) -> Line:
+    """Spans as one line, however long (a footer, a table cell), cached like ``lay_out``."""
+    return _line(words(spans), size)
 
 
 def break_lines(found: list[Word], width: float, size: float = BODY_SIZE) -> list[Line]:
@@ -409,25 +578,14 @@ class Canvas:
         start = {"L": x, "R": x + width - used, "C": x + (width - used) / 2}[align]
         if rtl and align == "L":
             start = x + width - used
-        self._place(line.words, start, baseline, rtl)
+        self._place(line, start, baseline, rtl)
         self.y += line.height
 
-    def _place(self, line_words: list[Word], x: float, baseline: float, rtl: bool) -> None:
-        placed: list[tuple[Piece, float]] = []
-        for run_words, run_rtl in _visual_runs(line_words, rtl):
-            ordered = list(reversed(run_words)) if run_rtl else run_words
-            for index, word in enumerate(ordered):
-                pieces = reversed(word.pieces) if run_rtl else word.pieces
-                for piece in pieces:
-                    placed.append((piece, x))
-                    x += piece.width
-                if run_rtl:
-                    x += ordered[index + 1].space if index + 1 < len(ordered) else 0.0
-                else:
-                    x += word.space
-            if run_rtl:
-                x += run_words[-1].space
-        for piece, start in _merged(placed):
+    def _place(self, line: Line, x: float, baseline: float, rtl: bool) -> None:
+        runs = line.placed.get((x, rtl))
+        if runs is None:
+            runs = line.placed[(x, rtl)] = list(_merged(_positions(line.words, x, rtl)))
+        for piece, start in runs:
             self._piece(piece, start, baseline)
 
     def _piece(self, piece: Piece, x: float, baseline: float) -> None:
@@ -474,7 +632,7 @@ class Canvas:
                 width: float = TEXT_WIDTH, table_cell: bool = False) -> None:  # fmt: skip
         """One line of text with its top at ``y``, without moving the cursor. A right-to-left
         line is set from the right, except in a table cell, where columns line up left."""
-        line = _line(words(spans), spans[0].size if spans else BODY_SIZE)
+        line = single_line(tuple(spans), spans[0].size if spans else BODY_SIZE)
         saved = self.y
         self.y = y
         rtl = not table_cell and bool(is_rtl(_plain(spans)))
@@ -509,7 +667,27 @@ class Canvas:
         self.pdf.set_link(link, y=max(self.y - 2, 0), page=self.page)
 
     def output(self) -> bytes:
+        prepare_fonts_for_output(self.pdf)
         return bytes(self.pdf.output())
+
+
+def _positions(line_words: list[Word], x: float, rtl: bool) -> list[tuple[Piece, float]]:
+    """Each piece of a line with the x it starts at, right-to-left runs reversed."""
+    placed: list[tuple[Piece, float]] = []
+    for run_words, run_rtl in _visual_runs(line_words, rtl):
+        ordered = list(reversed(run_words)) if run_rtl else run_words
+        for index, word in enumerate(ordered):
+            pieces = reversed(word.pieces) if run_rtl else word.pieces
+            for piece in pieces:
+                placed.append((piece, x))
+                x += piece.width
+            if run_rtl:
+                x += ordered[index + 1].space if index + 1 < len(ordered) else 0.0
+            else:
+                x += word.space
+        if run_rtl:
+            x += run_words[-1].space
+    return placed
 
 
 def _merged(placed: list[tuple[Piece, float]]) -> Iterator[tuple[Piece, float]]:
