@@ -414,7 +414,7 @@ class LetterRenderer:
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
         self._by_shape: dict[tuple[Any, ...], SharedForm] = {}
-        self._for_any: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+        self._for_any: dict[tuple[Any, ...], tuple[str, tuple[str, ...], bytes]] = {}
         self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
@@ -549,7 +549,7 @@ class LetterRenderer:
             [p if filled else "" for p, filled in zip(_ROW_PLACEHOLDERS, shape, strict=True)],
         )
         if self._plain_recipient_values:
-            body, cited = self._for_any_recipient(stand_ins, shape, recipient)
+            body, cited, words = self._for_any_recipient(stand_ins, shape, recipient)
             values = stand_ins["rep"]
             body = _RECIPIENT_PLACEHOLDER.sub(
                 lambda found: values[_RECIPIENT_KEYS[int(found.group(1))]], body
@@ -557,6 +557,8 @@ class LetterRenderer:
         else:
             body, cited = _number_citations(self._run(self._body, stand_ins))
             body = _tidy(body)
+            # The sender's stand-ins go with the names; the personal one stays, in place.
+            words = _digest_without(body, _names_and_addresses(stand_ins))
         # text, index, text, index, ..., text
         parts = tuple(int(p) if i % 2 else p for i, p in enumerate(_PLACEHOLDER.split(body)))
         return SharedForm(
@@ -564,8 +566,7 @@ class LetterRenderer:
             cited=cited,
             references=self._references(cited),
             warnings=self._warnings(cited, letter_date),
-            # The sender's stand-ins go with the names; the personal one stays, in place.
-            words=_digest_without(body, _names_and_addresses(stand_ins)),
+            words=words,
             mp=mp,
             constituency=constituency,
             date=letter_date,
@@ -576,12 +577,14 @@ class LetterRenderer:
         stand_ins: dict[str, Any],
         shape: tuple[bool, ...],
         recipient: tuple[MP, Constituency, date, str, str],
-    ) -> tuple[str, tuple[str, ...]]:
+    ) -> tuple[str, tuple[str, ...], bytes]:
         """The body with stand-ins for the recipient's values too, rendered once for every
         recipient whose values are empty in the same places (a batch to 650 MPs renders
-        the template once or twice, not 650 times). Filling the recipient's values in
-        gives the body a render for them would: the values are escaped and trimmed, with
-        no line break, so tidying the body commutes with filling them in."""
+        the template once or twice, not 650 times), what it cites, and the digest of its
+        words without the sender's and the recipient's values (the same for every
+        recipient: ``Letter.form_digest`` groups letters to one recipient). Filling the
+        recipient's values in gives the body a render for them would: the values are
+        escaped and trimmed, with no line break, so tidying commutes with filling them in."""
         _, _, letter_date, role, body_id = recipient
         filled = tuple(bool(stand_ins["rep"][key]) for key in _RECIPIENT_KEYS)
         key = (letter_date, role, body_id, shape, filled)
@@ -589,7 +592,10 @@ class LetterRenderer:
         if cached is None:
             generic = _with_recipient_stand_ins(stand_ins)
             body, cited = _number_citations(self._run(self._body, generic))
-            cached = self._for_any[key] = (_tidy(body), cited)
+            body = _tidy(body)
+            # The sender's stand-ins go with the names; the personal one stays, in place.
+            names = [*_names_and_addresses(generic), *_RECIPIENT_PLACEHOLDERS]
+            cached = self._for_any[key] = (body, cited, _digest_without(body, names))
         return cached
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  # one renderer per command; few keys
