@@ -490,7 +490,8 @@ def test_one_render_for_every_recipient_matches_a_render_for_each(
             assert shared.form_digest and own.form_digest
             blank = dataclasses.replace
             assert blank(shared, form_digest=b"") == blank(own, form_digest=b"")
-            assert render_format(shared, "txt") == render_format(own, "txt")
+            for fmt in ("txt", "md"):  # laid out once for every recipient, or for this one
+                assert render_format(shared, fmt) == render_format(own, fmt)
 
 
 @pytest.mark.parametrize(

@@ -85,6 +85,23 @@ class Reference:
     fact: Fact
 
 
+RECIPIENT_SLOT = 16
+"""In a ``GenericForm``'s parts, an int below this is a row value's index (as in
+``SharedForm.parts``), and ``RECIPIENT_SLOT + k`` is the recipient's value ``k``
+(``SharedForm.recipient_values``)."""
+
+
+@dataclass(eq=False)
+class GenericForm:
+    """A body rendered once for every recipient (and every sender) of one shape, with
+    both the sender's and the recipient's values left as slots. Each recipient's
+    ``SharedForm`` is this with their values filled in; output formats may lay this out
+    once and fill in each recipient's values (``formats.letters``)."""
+
+    parts: tuple[str | int, ...]
+    layouts: dict[str, Any] = field(default_factory=dict)
+
+
 @dataclass(eq=False)
 class SharedForm:
     """A letter to one recipient, rendered once for every sender whose values have the
@@ -107,6 +124,10 @@ class SharedForm:
     date: date
     layouts: dict[str, Any] = field(default_factory=dict)
     """Each output format's layout of this form, made when first needed."""
+    generic: GenericForm | None = None
+    """The form this one fills in with the recipient's values, when there is one."""
+    recipient_values: tuple[str, ...] = ()
+    """The recipient's values in the generic form's slots (escaped Markdown, one line)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity: compared and hashed per letter
@@ -273,6 +294,47 @@ def _with_recipient_stand_ins(context: dict[str, Any]) -> dict[str, Any]:
     return {**context, "rep": recipient, "mp": dict(recipient)}
 
 
+_ANY_PLACEHOLDER = re.compile("\ue010(\\d)\ue011|\ue012(\\d)\ue013")
+
+
+def _generic_parts(body: str) -> tuple[str | int, ...]:
+    """Text and slots: a row value's index, or ``RECIPIENT_SLOT`` plus a recipient's."""
+    parts: list[str | int] = []
+    position = 0
+    for found in _ANY_PLACEHOLDER.finditer(body):
+        parts.append(body[position : found.start()])
+        row, recipient = found.groups()
+        parts.append(int(row) if row is not None else RECIPIENT_SLOT + int(recipient))
+        position = found.end()
+    parts.append(body[position:])
+    return _joined(parts)
+
+
+def with_recipient_values(
+    parts: tuple[str | int, ...], values: tuple[str, ...]
+) -> tuple[str | int, ...]:
+    """A generic form's parts with the recipient's values filled in: text, a row value's
+    index, text, ... (``SharedForm.parts``)."""
+    return _joined(
+        [
+            values[p - RECIPIENT_SLOT] if isinstance(p, int) and p >= RECIPIENT_SLOT else p
+            for p in parts
+        ]
+    )
+
+
+def _joined(parts: list[str | int]) -> tuple[str | int, ...]:
+    """Neighbouring texts joined, empty ones kept only between two slots or at the ends,
+    so that text and slots alternate: text, slot, text, ..., text."""
+    joined: list[str | int] = [""]
+    for part in parts:
+        if isinstance(part, str):
+            joined[-1] = str(joined[-1]) + part
+        else:
+            joined.extend((part, ""))
+    return tuple(joined)
+
+
 def _names_and_addresses(context: dict[str, Any]) -> list[str]:
     """The context values that differ between otherwise identical letters."""
     mp, sender = context["mp"], context["sender"]
@@ -414,7 +476,7 @@ class LetterRenderer:
         self._max_fact_age_days = max_fact_age_days
         self._check_declared_facts()
         self._by_shape: dict[tuple[Any, ...], SharedForm] = {}
-        self._for_any: dict[tuple[Any, ...], tuple[str, tuple[str, ...], bytes]] = {}
+        self._for_any: dict[tuple[Any, ...], tuple[GenericForm, tuple[str, ...], bytes]] = {}
         self._extra: Mapping[str, Any] = {}
         try:
             self._body = self._compile(template.body)
@@ -549,18 +611,18 @@ class LetterRenderer:
             [p if filled else "" for p, filled in zip(_ROW_PLACEHOLDERS, shape, strict=True)],
         )
         if self._plain_recipient_values:
-            body, cited, words = self._for_any_recipient(stand_ins, shape, recipient)
-            values = stand_ins["rep"]
-            body = _RECIPIENT_PLACEHOLDER.sub(
-                lambda found: values[_RECIPIENT_KEYS[int(found.group(1))]], body
-            )
+            generic, cited, words = self._for_any_recipient(stand_ins, shape, recipient)
+            escaped = stand_ins["rep"]
+            recipient_values = tuple(escaped[key] for key in _RECIPIENT_KEYS)
+            parts = with_recipient_values(generic.parts, recipient_values)
         else:
+            generic, recipient_values = None, ()
             body, cited = _number_citations(self._run(self._body, stand_ins))
             body = _tidy(body)
             # The sender's stand-ins go with the names; the personal one stays, in place.
             words = _digest_without(body, _names_and_addresses(stand_ins))
-        # text, index, text, index, ..., text
-        parts = tuple(int(p) if i % 2 else p for i, p in enumerate(_PLACEHOLDER.split(body)))
+            # text, index, text, index, ..., text
+            parts = tuple(int(p) if i % 2 else p for i, p in enumerate(_PLACEHOLDER.split(body)))
         return SharedForm(
             parts=parts,
             cited=cited,
@@ -570,6 +632,8 @@ class LetterRenderer:
             mp=mp,
             constituency=constituency,
             date=letter_date,
+            generic=generic,
+            recipient_values=recipient_values,
         )
 
     def _for_any_recipient(
@@ -577,7 +641,7 @@ class LetterRenderer:
         stand_ins: dict[str, Any],
         shape: tuple[bool, ...],
         recipient: tuple[MP, Constituency, date, str, str],
-    ) -> tuple[str, tuple[str, ...], bytes]:
+    ) -> tuple[GenericForm, tuple[str, ...], bytes]:
         """The body with stand-ins for the recipient's values too, rendered once for every
         recipient whose values are empty in the same places (a batch to 650 MPs renders
         the template once or twice, not 650 times), what it cites, and the digest of its
@@ -595,7 +659,8 @@ class LetterRenderer:
             body = _tidy(body)
             # The sender's stand-ins go with the names; the personal one stays, in place.
             names = [*_names_and_addresses(generic), *_RECIPIENT_PLACEHOLDERS]
-            cached = self._for_any[key] = (body, cited, _digest_without(body, names))
+            form = GenericForm(_generic_parts(body))
+            cached = self._for_any[key] = (form, cited, _digest_without(body, names))
         return cached
 
     @functools.lru_cache(maxsize=64)  # noqa: B019  # one renderer per command; few keys

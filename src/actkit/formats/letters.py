@@ -20,7 +20,15 @@ from markupsafe import Markup
 from actkit.errors import InvalidEmail, InvalidInput, NoAnswer
 from actkit.formats import CONTENT_SECURITY_POLICY
 from actkit.formats.safe import MAX_HEADER_TEXT, shortened, text_safe
-from actkit.letters import CITATION, Letter, Reference, SharedForm, markdown_escape
+from actkit.letters import (
+    CITATION,
+    RECIPIENT_SLOT,
+    Letter,
+    Reference,
+    SharedForm,
+    markdown_escape,
+    with_recipient_values,
+)
 from actkit.text import format_date
 
 if TYPE_CHECKING:
@@ -246,7 +254,7 @@ def _text_layout(shared: SharedForm) -> _TextLayout | None:
         return shared.layouts["txt"]  # type: ignore[no-any-return]
     except KeyError:
         pass
-    chunks = _layout_chunks(shared.parts)
+    chunks = _recipient_chunks(shared)
     layout = None
     if chunks is not None:
         recipient = "\n".join((shared.mp.full_title, *shared.mp.postal_address))
@@ -254,6 +262,41 @@ def _text_layout(shared: SharedForm) -> _TextLayout | None:
         layout = _TextLayout(middle, chunks, _references_text(shared.references))
     shared.layouts["txt"] = layout
     return layout
+
+
+def _recipient_chunks(shared: SharedForm) -> tuple[_Chunk, ...] | None:
+    """The form's chunks: from its generic form's chunks, laid out once for every
+    recipient, filling in this recipient's values (only the paragraphs that hold one are
+    formatted again); else from its own parts."""
+    generic = shared.generic
+    if generic is None or not _fills_plainly(shared.recipient_values):
+        return _layout_chunks(shared.parts)
+    try:
+        chunks = generic.layouts["txt"]
+    except KeyError:
+        chunks = generic.layouts["txt"] = _layout_chunks(generic.parts)
+    if chunks is None:
+        return None
+    values = shared.recipient_values
+    return tuple(
+        chunk if isinstance(chunk, str) else _fill_recipient(chunk, values) for chunk in chunks
+    )
+
+
+def _fill_recipient(chunk: tuple[str | int, ...], values: tuple[str, ...]) -> _Chunk:
+    """A generic chunk with the recipient's values in: formatted text when no sender's
+    value is left in it, else its pieces (texts joined, as ``_layout_chunks`` has them)."""
+    pieces: list[str | int] = []
+    for piece in chunk:
+        if isinstance(piece, int) and piece >= RECIPIENT_SLOT:
+            piece = values[piece - RECIPIENT_SLOT]
+        if isinstance(piece, str) and pieces and isinstance(pieces[-1], str):
+            pieces[-1] += piece
+        else:
+            pieces.append(piece)
+    if len(pieces) == 1 and isinstance(pieces[0], str):
+        return _chunk_text(pieces[0])
+    return tuple(pieces)
 
 
 def _fills_plainly(values: tuple[str, ...]) -> bool:
@@ -488,13 +531,26 @@ def _markdown_layout(shared: SharedForm) -> _MarkdownLayout:
     except KeyError:
         pass
     recipient = _markdown_lines((shared.mp.full_title, *shared.mp.postal_address))
+    generic = shared.generic
+    if generic is None:
+        parts = _cited_as_markdown(shared.parts)
+    else:  # numbered once for every recipient; their values hold no citation
+        try:
+            cited = generic.layouts["md"]
+        except KeyError:
+            cited = generic.layouts["md"] = _cited_as_markdown(generic.parts)
+        parts = with_recipient_values(cited, shared.recipient_values)
     layout = _MarkdownLayout(
         f"\n\n{format_date(shared.date)}\n\n{recipient}\n\n",
-        tuple(p if isinstance(p, int) else CITATION.sub(r"[\1]", p) for p in shared.parts),
+        parts,
         _markdown_references(shared.references),
     )
     shared.layouts["md"] = layout
     return layout
+
+
+def _cited_as_markdown(parts: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    return tuple(p if isinstance(p, int) else CITATION.sub(r"[\1]", p) for p in parts)
 
 
 @functools.lru_cache(maxsize=64)
