@@ -526,19 +526,10 @@ _WORD = st.text(alphabet="abcdefghij,.-\u00a0\u2028xyzXYZ", min_size=1, max_size
     prefix=st.sampled_from(["", "- ", "12. ", "> "]),
 )
 def test_the_quick_line_filling_is_textwraps(line: str, prefix: str) -> None:
-    import textwrap
-
-    from actkit.formats.letters import WIDTH, _wrap
+    from actkit.formats.letters import WIDTH, _textwrap_fill, _wrap
 
     indent = "> " if prefix == "> " else " " * len(prefix)
-    expected = textwrap.fill(
-        line,
-        WIDTH,
-        initial_indent=prefix,
-        subsequent_indent=indent,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+    expected = _textwrap_fill(line, prefix, indent)
     if len(prefix) + len(line) <= WIDTH:
         return  # the short-line shortcut, older than this test
     assert _wrap(line, prefix, indent) == expected

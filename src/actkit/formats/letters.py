@@ -419,6 +419,11 @@ def _wrap(line: str, prefix: str, indent: str) -> str:
         words = line.split(" ")
         if all(word.strip() for word in words):  # textwrap drops a blank "word" at a break
             return _fill_words(words, prefix, indent)
+    return _textwrap_fill(line, prefix, indent)
+
+
+def _textwrap_fill(line: str, prefix: str, indent: str) -> str:
+    """A letter's line as textwrap fills it: words never broken, not even at hyphens."""
     return textwrap.fill(
         line,
         WIDTH,
