@@ -46,6 +46,7 @@ from actkit.drafting import (
     seat_needed,
     with_seat,
 )
+from actkit.emails import check_email
 from actkit.errors import ActkitError, ExitCode, InvalidInput, OutputExists
 from actkit.fileio import TEMP_SUFFIX, atomic_write, sweep_temporary_files
 from actkit.formats.letters import Format, encoded
@@ -206,6 +207,8 @@ def prepare(csv_path: Path, options: BatchOptions) -> Batch:
         template, load_facts(options.campaign), max_fact_age_days=options.max_fact_age_days
     )
     _rehearse(renderer, options.letter_date, options.fmt)
+    if "email" in supporters.columns.fields:
+        check_email("a@example.org")  # loads the checker once, here, before any fork
     record = {
         "template": template.name,
         "template_digest": hashlib.blake2b(
