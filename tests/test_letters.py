@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from actkit import offline
 from actkit.errors import FactsProblem, TemplateProblem
 from actkit.facts import load_facts, parse_facts
+from actkit.formats.letters import encoded
 from actkit.formats.letters import render as render_format
 from actkit.letters import CITATION, LetterRenderer, Sender, markdown_escape, render_letter
 from actkit.templates import read_template
@@ -442,6 +443,7 @@ def test_formats_fill_a_form_exactly_as_they_format_a_full_body(name: str, perso
         unfilled = dataclasses.replace(letter, body_form=None)
         for fmt in ("txt", "md"):
             assert render_format(letter, fmt) == render_format(unfilled, fmt)
+            assert encoded(letter, fmt) == encoded(unfilled, fmt)  # the file's bytes
 
 
 @settings(deadline=None, max_examples=200)

@@ -75,6 +75,10 @@ def _image_as_text(_renderer: Any, tokens: list[Token], index: int, *_: Any) -> 
 
 def encoded(letter: Letter, fmt: Format) -> bytes:
     """The letter as the bytes of its file (a batch writes these)."""
+    if fmt == "txt":
+        quick = _text_bytes(letter)
+        if quick is not None:
+            return quick
     content = render(letter, fmt, clean=False)
     if isinstance(content, bytes):
         return content
@@ -246,6 +250,9 @@ class _TextLayout:
     chunks: tuple[_Chunk, ...]
     tail: str
     """The references."""
+    encoded: tuple[bytes, tuple[bytes | None, ...], bytes] | None = None
+    """``middle``, each formatted chunk (None for one to fill) and ``tail`` as UTF-8, so
+    that a letter's file is mostly bytes encoded once per form; None if one cannot be."""
 
 
 def _text_layout(shared: SharedForm) -> _TextLayout | None:
@@ -259,9 +266,45 @@ def _text_layout(shared: SharedForm) -> _TextLayout | None:
     if chunks is not None:
         recipient = "\n".join((shared.mp.full_title, *shared.mp.postal_address))
         middle = f"\n\n{format_date(shared.date)}\n\n{recipient}\n\n"
-        layout = _TextLayout(middle, chunks, _references_text(shared.references))
+        tail = _references_text(shared.references)
+        layout = _TextLayout(middle, chunks, tail, _encoded_layout(middle, chunks, tail))
     shared.layouts["txt"] = layout
     return layout
+
+
+def _encoded_layout(
+    middle: str, chunks: tuple[_Chunk, ...], tail: str
+) -> tuple[bytes, tuple[bytes | None, ...], bytes] | None:
+    try:
+        fixed = tuple(chunk.encode() if isinstance(chunk, str) else None for chunk in chunks)
+        return middle.encode(), fixed, tail.encode()
+    except UnicodeEncodeError:  # an unpaired surrogate: cleaned when the letter is
+        return None
+
+
+def _text_bytes(letter: Letter) -> bytes | None:
+    """``to_text`` as UTF-8, from a layout encoded once per form (None: not laid out so)."""
+    form = letter.form
+    if form is None or not _fills_plainly(form.values):
+        return None
+    layout = _text_layout(form.shared)
+    if layout is None or layout.encoded is None:
+        return None
+    middle, fixed, tail = layout.encoded
+    values = form.values
+    try:
+        pieces = ["\n".join(letter.sender.letterhead).encode(), middle]
+        body: list[bytes] = []
+        for chunk, chunk_bytes in zip(layout.chunks, fixed, strict=True):
+            if isinstance(chunk, str):  # formatted once: its bytes too
+                body.append(chunk_bytes or chunk.encode())
+            else:
+                body.extend(text.encode() for text in _filled_chunk(chunk, values))
+    except UnicodeEncodeError:
+        return None  # a surrogate in the supporter's values: the letter is cleaned whole
+    pieces.append(b"\n\n".join(body))
+    pieces.append(tail)
+    return b"".join(pieces)
 
 
 def _recipient_chunks(shared: SharedForm) -> tuple[_Chunk, ...] | None:
@@ -341,16 +384,20 @@ def _layout_chunks(parts: tuple[str | int, ...]) -> tuple[_Chunk, ...] | None:
 
 
 def _fill_text(chunks: tuple[_Chunk, ...], values: tuple[str, ...]) -> str:
-    texts = []
+    texts: list[str] = []
     for chunk in chunks:
         if isinstance(chunk, str):
             texts.append(chunk)
-            continue
-        filled = "".join([values[p] if isinstance(p, int) else p for p in chunk])
-        # Personal words may be several paragraphs; each is a chunk of its own. Formatted
-        # without the cache: these are one letter's own words.
-        texts.extend(map(_format_chunk, filled.split("\n\n")))
+        else:
+            texts.extend(_filled_chunk(chunk, values))
     return "\n\n".join(texts)
+
+
+def _filled_chunk(chunk: tuple[str | int, ...], values: tuple[str, ...]) -> list[str]:
+    """A chunk with the supporter's values in, formatted: personal words may be several
+    paragraphs, each a chunk of its own. Not cached: these are one letter's own words."""
+    filled = "".join([values[p] if isinstance(p, int) else p for p in chunk])
+    return list(map(_format_chunk, filled.split("\n\n")))
 
 
 _FENCE = re.compile(r"^(```|~~~)", flags=re.MULTILINE)
