@@ -280,7 +280,6 @@ def _with_row_values(context: dict[str, Any], values: list[str]) -> dict[str, An
 # The recipient's values, and their stand-ins when one render serves every recipient.
 _RECIPIENT_KEYS = ("name", "full_title", "address_as", "party", "email", "constituency")
 _RECIPIENT_PLACEHOLDERS = tuple(f"\ue012{index}\ue013" for index in range(len(_RECIPIENT_KEYS)))
-_RECIPIENT_PLACEHOLDER = re.compile("\ue012(\\d)\ue013")
 _RECIPIENT_ROOTS = ("mp", "rep")
 
 

@@ -348,7 +348,8 @@ def _fills_plainly(values: tuple[str, ...]) -> bool:
     return not any(map(_UNPLAIN_VALUE.search, values))
 
 
-# A value starting or ending with white space, or holding what ``_CAREFUL_SPLIT`` looks for.
+# A value starting or ending with white space, or holding a code fence or an indented
+# paragraph (what makes ``_chunks`` split with care).
 _UNPLAIN_VALUE = re.compile(r"\A\s|\s\Z|\n\n[ \t]|```|~~~")
 
 
@@ -401,10 +402,8 @@ def _filled_chunk(chunk: tuple[str | int, ...], values: tuple[str, ...]) -> list
 
 
 _FENCE = re.compile(r"^(```|~~~)", flags=re.MULTILINE)
-# What makes splitting at blank lines need care (substring tests: a regular expression
-# with these alternatives is several times slower over a whole letter).
-_CAREFUL_SPLIT = ("\n\n ", "\n\n\t", "```", "~~~")
 _INDENT = (" ", "\t")
+"""A piece starting with one of these after a blank line continues a list item."""
 
 
 def _fenced(text: str) -> bool:
