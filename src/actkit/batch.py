@@ -27,7 +27,7 @@ import re
 import threading
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -632,7 +632,7 @@ def _write_letters(
 
         def finish(result: RowResult) -> None:
             cells = result.manifest_cells
-            manifest.writerow(_neutralised([cells.get(c, "") for c in MANIFEST_COLUMNS]))
+            manifest.write(_manifest_line(cells))
             _count(report, result)
             if hooks.on_result is not None:
                 hooks.on_result(result)
@@ -961,10 +961,9 @@ def _manifest(path: Path) -> Iterator[_FlushingWriter]:
         if new:
             path.chmod(0o600)  # supporters' names and postcodes
             handle.write("\ufeff")  # lets Excel open the UTF-8 file with the right characters
-        writer = csv.writer(handle)
         if new:
-            writer.writerow(MANIFEST_COLUMNS)
-        yield _FlushingWriter(writer, handle)
+            csv.writer(handle).writerow(MANIFEST_COLUMNS)
+        yield _FlushingWriter(handle)
 
 
 @dataclass
@@ -975,21 +974,13 @@ class _FlushingWriter:
     before its flush is harmless: its letter is simply written again on --resume.
     """
 
-    writer: Any
     handle: IO[str]
     interval: float = 0.2
     _last_flush: float = field(default_factory=time.monotonic)
 
-    def writerow(self, row: Sequence[str]) -> None:
-        self.writer.writerow(row)
-        self._flush_now_and_then()
-
     def write(self, lines: str) -> None:
-        """Lines already in CSV form (``_manifest_line``)."""
+        """Lines in CSV form (``_manifest_line``)."""
         self.handle.write(lines)
-        self._flush_now_and_then()
-
-    def _flush_now_and_then(self) -> None:
         now = time.monotonic()
         if now - self._last_flush >= self.interval:
             self.handle.flush()
@@ -1010,7 +1001,7 @@ _LINE_WRITER = csv.writer(_LINE)
 
 
 def _manifest_line(cells: dict[str, str]) -> str:
-    """One manifest line as CSV text, as ``_FlushingWriter.writerow`` would write it."""
+    """One manifest line as CSV text, its cells in ``MANIFEST_COLUMNS`` order."""
     _LINE_WRITER.writerow(_neutralised([cells.get(c, "") for c in MANIFEST_COLUMNS]))
     return _LINE.line
 
