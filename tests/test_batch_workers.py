@@ -139,3 +139,22 @@ def test_small_batches_use_one_process_and_jobs_is_obeyed() -> None:
     assert worker_count(None, MIN_ROWS_PER_WORKER - 1) == 1
     assert worker_count(3, 10) == 3
     assert 1 <= worker_count(None, 1_000_000) <= 4
+
+
+def test_a_process_that_cannot_start_stops_the_batch_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import multiprocessing.process
+
+    def refuse(_process: object) -> None:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    supporters = write_csv(tmp_path / "s.csv", supporters_of_every_kind(30))
+
+    result = batch(supporters, tmp_path / "o", "--offline", "--jobs", "2")
+
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+    assert "cannot start a process" in result.stderr and "--jobs 1" in result.stderr

@@ -112,7 +112,13 @@ def draft_in_processes(
                 name=f"actkit-letters-{index + 1}",
                 daemon=True,
             )
-            process.start()
+            try:
+                process.start()
+            except OSError as error:  # no memory or process slots left for another
+                raise BatchStopped(
+                    f"cannot start a process to write letters ({error.strerror or error}); "
+                    "run the same command with --resume --jobs 1 to finish in this one"
+                ) from None
             sender.close()  # the worker holds the only sending end: EOF when it ends
             connections.append(receiver)
             processes.append(process)
